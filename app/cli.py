@@ -175,5 +175,41 @@ def search(ctx, query, index_dir, k, as_json):
         click.echo("    " + r["text"][:300].replace("\n", " ") + ("…" if len(r["text"]) > 300 else ""))
 
 
+@main.command()
+@click.argument("question")
+@click.option("--history", multiple=True, help="An earlier question of the same chat (repeat, oldest first).")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer object as JSON.")
+@click.pass_context
+def ask(ctx, question, history, index_dir, as_json):
+    """Answer QUESTION from the papers, with citations.
+
+    \b
+    Examples:
+      sisterqa ask "Why did the South Tangerang-Daejeon cooperation stall?"
+      sisterqa ask "When was it signed?" --history "Who signed the friendship MoU with Daejeon?"
+    """
+    from .session import ChatSession, Engine
+
+    s = _settings(ctx, index_dir=index_dir)
+    try:
+        engine = Engine(s)
+        session = ChatSession(engine, history=list(history))
+        answer = session.ask(question)
+    except SisterQAError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(engine.snapshot), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.text)
+    if answer.notice:
+        click.echo(f"\nnote: {answer.notice}")
+    if answer.citations:
+        click.echo("")
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page else "") if x)
+        click.echo(f"[{c.n}] {c.title} ({where})")
+
+
 if __name__ == "__main__":
     main()

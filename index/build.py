@@ -15,6 +15,7 @@ from ingest.chunk import ChunkSettings, chunk_paper
 from ingest.errors import BadPaper
 from ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
 from ingest.read import doc_id_for, read_metadata, read_paper
+from ingest.sentences import split_sentences
 
 from . import store
 from .embed import Embedder, embedder_id, make_embedder
@@ -229,22 +230,32 @@ def ingest(
             if not passages:
                 report.failed.append((str(f), "yields no passages"))
                 continue
-            staged.append((paper, passages, rel, prev))
-            total_new += len(passages)
+            sentences = split_sentences(paper.text)
+            staged.append((paper, passages, sentences, rel, prev))
+            total_new += len(passages) + len(sentences)
 
         done = 0
-        for paper, passages, rel, prev in staged:
+        for paper, passages, sentences, rel, prev in staged:
             if emb is None:
                 progress("load model", 0, 1, settings.embedder)
                 emb = make_embedder(settings.embedder)
             texts = [embed_text(paper.title, p.section, p.text, settings.embed_context) for p in passages]
+            sent_texts = [paper.text[a:b] for a, b in sentences]
             vecs = []
             for j in range(0, len(texts), 8):
                 vecs.append(emb.embed_passages(texts[j:j + 8]))
                 done += len(texts[j:j + 8])
                 progress("embed", done, total_new, rel)
+            sent_vecs = []
+            for j in range(0, len(sent_texts), 32):
+                sent_vecs.append(emb.embed_passages(sent_texts[j:j + 32]))
+                done += len(sent_texts[j:j + 32])
+                progress("embed", done, total_new, rel)
             vectors = np.vstack(vecs)
-            store.write_paper_files(build, paper, passages, vectors)
+            store.write_paper_files(
+                build, paper, passages, vectors, np.array(sentences, dtype=np.int64),
+                np.vstack(sent_vecs) if sent_vecs else np.zeros((0, vectors.shape[1]), np.float32),
+            )
             papers_out.append({**paper.meta(), "chunks": len(passages)})
             report.embedded += len(passages)
             if prev is None:

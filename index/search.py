@@ -80,13 +80,14 @@ class Searcher:
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed_queries([query])[0]
 
-    def search(self, query: str, k: int | None = None, doc_ids: set[str] | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, doc_ids: set[str] | None = None,
+               query_vec: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query``, best first (optionally within ``doc_ids``)."""
         k = k or self.settings.k
         snap = self.snapshot
         if not snap.passages:
             return []
-        q = self.embed_query(query)
+        q = self.embed_query(query) if query_vec is None else query_vec
         want = k if not doc_ids else snap.dense.ntotal
         scores, ids = snap.dense.search(q[None, :], want)
         hits: list[Hit] = []

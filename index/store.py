@@ -9,6 +9,7 @@
         papers/<doc>.json  metadata, sections, pages
         papers/<doc>.passages.jsonl   passages (offsets into the text)
         papers/<doc>.npy   the passages' vectors, reused by incremental ingest
+        papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
         dense.faiss        vector index over all passages, in manifest order
 
 Readers open whatever CURRENT names. A build is written into a temporary
@@ -136,6 +137,7 @@ class Snapshot:
     passages: list[Passage]
     dense: VectorIndex
     _texts: dict[str, str] = field(default_factory=dict)
+    _sentences: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def papers(self) -> list[dict]:
@@ -157,6 +159,16 @@ class Snapshot:
             except FileNotFoundError as e:
                 raise IndexCorrupt(self.path, f"papers/{doc_id}.txt is missing") from e
         return self._texts[doc_id]
+
+    def sentences(self, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """A paper's sentence offsets (n×2) and their unit vectors (n×dim)."""
+        if doc_id not in self._sentences:
+            spans = read_vectors(self.path, doc_id, "sentences")
+            vecs = read_vectors(self.path, doc_id, "sentvec")
+            if len(spans) != len(vecs):
+                raise IndexCorrupt(self.path, f"{doc_id}: {len(spans)} sentences, {len(vecs)} vectors")
+            self._sentences[doc_id] = (spans, vecs)
+        return self._sentences[doc_id]
 
     def paper(self, doc_id: str) -> Paper:
         """The full Paper (text, sections, pages) as it was indexed."""
@@ -187,7 +199,10 @@ def paper_from_record(d: dict, text: str) -> Paper:
     )
 
 
-def write_paper_files(build: Path, paper: Paper, passages: list[Passage], vectors: np.ndarray):
+def write_paper_files(
+    build: Path, paper: Paper, passages: list[Passage], vectors: np.ndarray,
+    sentences: np.ndarray, sentence_vectors: np.ndarray,
+):
     """Write one paper's files into a build directory."""
     base = build / "papers" / paper.doc_id
     base.with_suffix(".txt").write_text(paper.text, encoding="utf-8")
@@ -198,6 +213,8 @@ def write_paper_files(build: Path, paper: Paper, passages: list[Passage], vector
         for p in passages:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
     np.save(base.with_suffix(".npy"), np.asarray(vectors, dtype=np.float32))
+    np.save(f"{base}.sentences.npy", np.asarray(sentences, dtype=np.int64).reshape(-1, 2))
+    np.save(f"{base}.sentvec.npy", np.asarray(sentence_vectors, dtype=np.float32))
 
 
 def paper_files(version: Path, doc_id: str) -> list[Path]:
@@ -205,6 +222,7 @@ def paper_files(version: Path, doc_id: str) -> list[Path]:
     return [
         base.with_suffix(".txt"), base.with_suffix(".json"),
         Path(f"{base}.passages.jsonl"), base.with_suffix(".npy"),
+        Path(f"{base}.sentences.npy"), Path(f"{base}.sentvec.npy"),
     ]
 
 
@@ -227,8 +245,9 @@ def read_passages(version: Path, doc_id: str) -> list[Passage]:
         raise IndexCorrupt(version, f"{path.name} is unreadable ({type(e).__name__})") from e
 
 
-def read_vectors(version: Path, doc_id: str) -> np.ndarray:
-    path = version / "papers" / f"{doc_id}.npy"
+def read_vectors(version: Path, doc_id: str, kind: str = "") -> np.ndarray:
+    """A paper's stored array: passage vectors (kind ""), "sentences" or "sentvec"."""
+    path = version / "papers" / (f"{doc_id}.{kind}.npy" if kind else f"{doc_id}.npy")
     try:
         return np.load(path, allow_pickle=False)
     except (FileNotFoundError, ValueError, OSError, EOFError) as e:

@@ -1,0 +1,331 @@
+"""Answers with citations: the types, the checks, and the extractive answerer.
+
+The extractive answerer builds an answer from the retrieved passages' own
+sentences. Each sentence is followed by its marker ``[n]`` and its citation
+quotes it verbatim (``quote == paper.text[start:end]``), so a citation can
+always be shown in its paper.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from index.search import Hit
+from index.store import Snapshot
+from ingest.errors import SisterQAError
+from ingest.normalize import normalize
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+class CitationError(SisterQAError):
+    """An answer whose citations do not check out: always a bug, never hidden."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One ``[n]``: a verbatim span of a paper's cleaned text."""
+
+    n: int
+    passage_id: str
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    title: str = ""
+    section: str = ""
+    page: int | None = None
+    year: int | None = None
+    language: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n, "doc_id": self.doc_id, "title": self.title, "section": self.section,
+            "page": self.page, "passage_id": self.passage_id, "quote": self.quote,
+            "start": self.start, "end": self.end, "year": self.year, "language": self.language,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``sisterqa ask`` returns (see the contract's answer object)."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    timings: dict = field(default_factory=dict)
+    mode: str = "extractive"
+    notice: str | None = None  # e.g. why the LLM answer fell back to extractive
+    unsupported: tuple[str, ...] = ()  # LLM sentences without a citation
+    retrieval_query: str = ""
+
+    def to_json(self, snapshot: Snapshot | None = None) -> dict:
+        from .cli import passage_json
+
+        d = {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [passage_json(h, snapshot) for h in self.hits],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+            "mode": self.mode,
+        }
+        if self.notice:
+            d["notice"] = self.notice
+        if self.unsupported:
+            d["unsupported"] = list(self.unsupported)
+        if self.retrieval_query and self.retrieval_query != self.question:
+            d["retrieval_query"] = self.retrieval_query
+        return d
+
+
+def verify(answer: Answer, snapshot: Snapshot) -> None:
+    """Check an answer's citations; raise CitationError on any violation.
+
+    Every ``[n]`` has exactly one citation, every citation is used, and every
+    quote is the verbatim span of its paper's cleaned text that it claims.
+    """
+    used = {int(m) for m in MARKER.findall(answer.text)}
+    ns = [c.n for c in answer.citations]
+    if len(ns) != len(set(ns)):
+        raise CitationError(f"duplicate citation numbers {ns}")
+    if used != set(ns):
+        raise CitationError(f"markers {sorted(used)} but citations {sorted(ns)}")
+    for c in answer.citations:
+        text = snapshot.paper_text(c.doc_id)
+        if text[c.start:c.end] != c.quote or not c.quote.strip():
+            raise CitationError(f"[{c.n}] quote is not the span {c.start}:{c.end} of {c.doc_id}")
+        if normalize(c.quote) not in normalize(text):
+            raise CitationError(f"[{c.n}] quote not found in {c.doc_id}")
+
+
+# ---------------------------------------------------------------- question analysis
+
+_TYPES = [
+    ("compare", r"\b(compare|comparison|differ|difference|different|versus|vs\.?|both|similar|similarit|"
+                r"bandingkan|perbandingan|perbedaan|persamaan|berbeda|keduanya|sama-sama)\b"),
+    ("why", r"\b(why|reason|reasons|cause|caused|causes|obstacle|obstacles|barrier|barriers|hinder|"
+            r"hindered|hamper|fail|failed|stall|stalled|factor|factors|problem|problems|challenge|"
+            r"challenges|mengapa|kenapa|alasan|penyebab|sebab|kendala|hambatan|faktor|masalah|gagal|"
+            r"tantangan|menghambat)\b"),
+    ("list", r"\b(list|which areas|what areas|which fields|what fields|what are the|what were the|"
+             r"name the|sebutkan|apa saja|bidang apa|apa sajakah|points|poin)\b"),
+    ("when", r"\b(when|what year|which year|what date|kapan|tahun berapa|tanggal berapa|pada tahun)\b"),
+    ("who", r"\b(who|whom|siapa|siapakah)\b"),
+    ("howmany", r"\b(how many|how much|how long|berapa)\b"),
+]
+
+
+def question_type(question: str) -> str:
+    """A coarse type that shapes the answer: why, list, compare, when, who, howmany or other."""
+    q = question.lower()
+    for name, pattern in _TYPES:
+        if re.search(pattern, q):
+            return name
+    return "other"
+
+
+_STOP = frozenset(
+    "the a an of to in and or is are was were be been for on at by with from as that this these those "
+    "what which who whom when where why how did does do has have had it its their there between into "
+    "about than then so such not no yes can could would should will may might city cities cooperation "
+    "sister paper papers according study yang dan di ke dari dengan untuk pada dalam ini itu adalah apa "
+    "siapa kapan mengapa bagaimana berapa kota kerjasama kerja sama tersebut oleh sebagai antara".split()
+)
+
+
+def content_terms(text: str) -> set[str]:
+    """The words of ``text`` that carry meaning (for overlap scores)."""
+    return {w for w in normalize(text).split() if w not in _STOP and len(w) > 2}
+
+
+# ---------------------------------------------------------------- extractive answerer
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How extractive answers are built."""
+
+    max_words: int = 150
+    max_sentences: int = 6
+    candidate_passages: int = 6  # sentences are taken from this many top passages
+    abstain_below: float = 0.80  # best sentence similarity under which the papers "do not answer"
+    duplicate_above: float = 0.92  # sentences this similar to a chosen one are dropped
+    lexical_weight: float = 0.05
+    rank_weight: float = 0.01
+
+
+@dataclass
+class _Cand:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sim: float
+    score: float
+    vec: np.ndarray
+    hit: Hit
+
+
+class ExtractiveAnswerer:
+    """Builds a cited answer from the retrieved passages' own sentences."""
+
+    mode = "extractive"
+
+    def __init__(self, settings: AnswerSettings = AnswerSettings()):
+        self.settings = settings
+
+    def candidates(self, query_vec: np.ndarray, query: str, hits: list[Hit], snapshot: Snapshot) -> list[_Cand]:
+        s = self.settings
+        terms = content_terms(query)
+        seen: set[tuple[str, int]] = set()
+        out: list[_Cand] = []
+        for hit in hits[: s.candidate_passages]:
+            p = hit.passage
+            spans, vecs = snapshot.sentences(p.doc_id)
+            if not len(spans):
+                continue
+            inside = np.nonzero((spans[:, 0] >= p.start) & (spans[:, 1] <= p.end))[0]
+            text = snapshot.paper_text(p.doc_id)
+            sims = vecs[inside] @ query_vec if len(inside) else []
+            for idx, sim in zip(inside, sims):
+                a, b = int(spans[idx, 0]), int(spans[idx, 1])
+                if (p.doc_id, a) in seen:
+                    continue
+                seen.add((p.doc_id, a))
+                sentence = text[a:b]
+                words = len(sentence.split())
+                if words < 4 or words > 90 or _is_reference(sentence) or _is_heading(sentence):
+                    continue
+                overlap = len(terms & content_terms(sentence)) / max(1, len(terms))
+                score = float(sim) + s.lexical_weight * overlap - s.rank_weight * (hit.rank - 1)
+                out.append(_Cand(p.doc_id, a, b, sentence, float(sim), score, vecs[idx], hit))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def answer(self, question: str, query: str, query_vec: np.ndarray, hits: list[Hit],
+               snapshot: Snapshot, question_lang: str = "en") -> Answer:
+        """Build the answer to ``question`` from ``hits`` (retrieved with ``query``)."""
+        s = self.settings
+        cands = self.candidates(query_vec, query, hits, snapshot)
+        if not cands or cands[0].sim < s.abstain_below:
+            return abstain(question, hits, snapshot)
+        qtype = question_type(question)
+        chosen: list[_Cand] = []
+        words = 0
+        pool = list(cands)
+        if qtype == "compare":
+            pool = _interleave_by_doc(pool)
+        for c in pool:
+            if len(chosen) >= s.max_sentences:
+                break
+            if any(float(c.vec @ x.vec) > s.duplicate_above for x in chosen):
+                continue
+            w = len(c.text.split())
+            if chosen and words + w > s.max_words:
+                continue
+            chosen.append(c)
+            words += w
+        ordered = _order(chosen, qtype)
+        return compose(question, ordered, hits, snapshot, qtype, question_lang)
+
+
+def _is_reference(sentence: str) -> bool:
+    """Bibliography lines, URLs and e-mail addresses are not answers."""
+    return bool(re.search(r"https?://|www\.|@|doi:|\bdoi\.org|\(\d{4}\)\.|Retrieved|Abgerufen", sentence))
+
+
+def _is_heading(sentence: str) -> bool:
+    """A heading line picked up as a sentence: short and without closing punctuation."""
+    return len(sentence.split()) < 12 and not sentence.rstrip().endswith((".", "!", "?", '"', "”", ")", "'"))
+
+
+def _interleave_by_doc(cands: list[_Cand]) -> list[_Cand]:
+    """Alternate papers so a comparison hears from each side."""
+    by_doc: dict[str, list[_Cand]] = {}
+    for c in cands:
+        by_doc.setdefault(c.doc_id, []).append(c)
+    docs = sorted(by_doc, key=lambda d: -by_doc[d][0].score)[:3]
+    out = []
+    for i in range(max(len(v) for v in by_doc.values())):
+        for d in docs:
+            if i < len(by_doc[d]):
+                out.append(by_doc[d][i])
+    return out
+
+
+def _order(chosen: list[_Cand], qtype: str) -> list[_Cand]:
+    """Reading order: best paper first, each paper's sentences in their order."""
+    if qtype in ("when", "who", "howmany"):
+        pattern = {"when": r"\b(1[89]\d\d|20\d\d)\b", "who": r"\b[A-Z][a-z]+ [A-Z][a-z]+",
+                   "howmany": r"\d"}[qtype]
+        first = [c for c in chosen if re.search(pattern, c.text)][:1]
+        rest = [c for c in chosen if c not in first]
+        return first + _order(rest, "other")
+    doc_rank: dict[str, int] = {}
+    for c in chosen:
+        doc_rank.setdefault(c.doc_id, len(doc_rank))
+    return sorted(chosen, key=lambda c: (doc_rank[c.doc_id], c.start))
+
+
+def compose(question: str, chosen: list[_Cand], hits: list[Hit], snapshot: Snapshot,
+            qtype: str, question_lang: str) -> Answer:
+    """Write the chosen sentences as Markdown, each followed by its [n]."""
+    citations: list[Citation] = []
+    lines: list[str] = []
+    by_doc: dict[str, list[str]] = {}
+    for c in chosen:
+        meta = snapshot.paper_meta(c.doc_id)
+        n = len(citations) + 1
+        p = c.hit.passage
+        citations.append(Citation(
+            n=n, passage_id=p.passage_id, doc_id=c.doc_id, quote=c.text, start=c.start, end=c.end,
+            title=meta["title"], section=p.section, page=p.page, year=meta.get("year"),
+            language=meta.get("language", ""),
+        ))
+        body = " ".join(c.text.split())
+        if meta.get("language") and meta.get("language") != question_lang:
+            body = f"_({'Indonesian' if meta['language'] == 'id' else 'English'})_ {body}"
+        line = f"{body} [{n}]"
+        by_doc.setdefault(c.doc_id, []).append(line)
+        lines.append(line)
+    if qtype == "compare" and len(by_doc) > 1:
+        parts = []
+        for doc_id, doc_lines in by_doc.items():
+            title = snapshot.paper_meta(doc_id)["title"]
+            parts.append(f"**{_short(title)}**\n" + "\n".join(f"- {x}" for x in doc_lines))
+        text = "\n\n".join(parts)
+    elif qtype == "list":
+        text = "\n".join(f"- {x}" for x in lines)
+    else:
+        text = " ".join(lines)
+    return Answer(question=question, text=text, citations=tuple(citations), hits=tuple(hits),
+                  abstained=False)
+
+
+def _short(title: str, n: int = 80) -> str:
+    title = title.strip('"“”')
+    return title if len(title) <= n else title[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def abstain(question: str, hits: list[Hit], snapshot: Snapshot) -> Answer:
+    """The plain answer when the papers do not answer: say so, point at the nearest passages."""
+    near = []
+    for h in hits[:3]:
+        title = _short(snapshot.paper_meta(h.passage.doc_id)["title"], 70)
+        if title not in near:
+            near.append(title)
+    text = "The indexed papers do not answer this question."
+    if near:
+        text += " The nearest passages are from: " + "; ".join(f"“{t}”" for t in near) + "."
+    return Answer(question=question, text=text, citations=(), hits=tuple(hits), abstained=True)
+
+
+def renumber(answer: Answer, citations: list[Citation]) -> Answer:
+    return replace(answer, citations=tuple(citations))
