@@ -180,22 +180,30 @@ def search(ctx, query, index_dir, k, as_json):
 @click.option("--history", multiple=True, help="An earlier question of the same chat (repeat, oldest first).")
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer object as JSON.")
+@click.option("--mode", type=click.Choice(["auto", "extractive", "llm"]), default="auto", show_default=True,
+              help="Who writes the answer: llm (an OpenAI-compatible server, see SISTERQA_LLM_BASE_URL), "
+                   "extractive (the papers' own sentences), auto (the LLM when one is configured).")
 @click.pass_context
-def ask(ctx, question, history, index_dir, as_json):
+def ask(ctx, question, history, index_dir, as_json, mode):
     """Answer QUESTION from the papers, with citations.
 
     \b
     Examples:
       sisterqa ask "Why did the South Tangerang-Daejeon cooperation stall?"
       sisterqa ask "When was it signed?" --history "Who signed the friendship MoU with Daejeon?"
+      sisterqa ask "Mengapa kerjasama itu terhenti?" --mode llm   # needs SISTERQA_LLM_BASE_URL/_MODEL
     """
     from .session import ChatSession, Engine
 
     s = _settings(ctx, index_dir=index_dir)
     try:
+        if mode == "llm" and not s.llm.configured:
+            from .llm import LLMUnavailable
+
+            raise LLMUnavailable()
         engine = Engine(s)
         session = ChatSession(engine, history=list(history))
-        answer = session.ask(question)
+        answer = session.ask(question, mode=None if mode == "auto" else mode)
     except SisterQAError as e:
         _fail(e)
     if as_json:
@@ -204,11 +212,101 @@ def ask(ctx, question, history, index_dir, as_json):
     click.echo(answer.text)
     if answer.notice:
         click.echo(f"\nnote: {answer.notice}")
+    if answer.unsupported:
+        click.echo(f"note: {len(answer.unsupported)} sentence(s) of the LLM's answer cite no passage")
     if answer.citations:
         click.echo("")
     for c in answer.citations:
         where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page else "") if x)
         click.echo(f"[{c.n}] {c.title} ({where})")
+
+
+@main.command("eval")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold Q&A file (JSONL); default eval/gold.jsonl.")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the system's answer objects here, one per line, with the item's id.")
+@click.option("--failures", "show_failures", is_flag=True,
+              help="List items whose evidence was not retrieved, with what came back instead.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where report.md and chart.png go (default eval/reports).")
+@click.option("--no-baselines", is_flag=True, help="Measure the system alone (faster).")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.pass_context
+def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, index_dir, as_json):
+    """Measure the system and the baselines on the gold Q&A set.
+
+    \b
+    Example:
+      sisterqa eval                      # table, report and chart in eval/reports/
+      sisterqa eval --json --predictions /tmp/pred.jsonl --failures
+    """
+    from eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
+
+    s = _settings(ctx, index_dir=index_dir)
+    try:
+        result = evaluate(s, gold or GOLD, baselines=not no_baselines,
+                          progress=lambda m: click.echo(f"eval: {m}…", err=True))
+    except SisterQAError as e:
+        _fail(e)
+    if predictions:
+        with open(predictions, "w", encoding="utf-8") as f:
+            for it, a in zip(result["_items"], result["_predictions"]):
+                f.write(json.dumps({"id": it["id"], **a}, ensure_ascii=False) + "\n")
+    md, png = write_report(result, report_dir or Path(__file__).resolve().parent.parent / "eval" / "reports")
+    if as_json:
+        out = public(result)
+        if show_failures:
+            out["failures"] = failures(result)
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(table(result))
+    click.echo("")
+    click.echo(breakdown_table(result))
+    click.echo(f"\n{result['n']} items in {result['runtime_s']} s; report: {md}, chart: {png}")
+    if show_failures:
+        for f in failures(result):
+            click.echo(f"\n{f['id']}: {f['question']}")
+            for m in f["missing"]:
+                click.echo(f"  missing [{m['doc']}]: {m['quote']}")
+            for g in f["got"]:
+                click.echo(f"  got {g['rank']}. {g['passage_id']}: {g['text'][:100]}")
+
+
+@main.command()
+@index_dir_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
+              help="Port of the web app.")
+@click.pass_context
+def ui(ctx, index_dir, port):
+    """Start the chat app (Streamlit) and print its address.
+
+    \b
+    Example:
+      sisterqa ui                       # then open http://localhost:8501
+      sisterqa ui --port 8600 --index-dir /data/sisterqa-index
+    """
+    import os
+    import subprocess
+
+    s = _settings(ctx, index_dir=index_dir)
+    env = dict(os.environ)
+    if index_dir is not None:
+        env["SISTERQA_INDEX_DIR"] = str(Path(index_dir).resolve())
+    script = Path(__file__).resolve().parent / "ui.py"
+    max_mb = max(1, -(-s.build.max_bytes // (1024 * 1024)))
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.maxUploadSize", str(max_mb), "--client.showErrorDetails", "none",
+        "--client.toolbarMode", "minimal", "--theme.base", "light",
+    ]
+    click.echo(f"sisterqa ui: http://localhost:{port} (index {s.index_dir}; Ctrl+C stops it)", err=True)
+    try:
+        sys.exit(subprocess.call(cmd, env=env))
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from ingest.read import doc_id_for, read_metadata, read_paper
 from ingest.sentences import split_sentences
 
 from . import store
+from .bm25 import BM25Index
 from .embed import Embedder, embedder_id, make_embedder
 from .store import IndexDir
 from .vectors import VectorIndex
@@ -275,6 +276,13 @@ def ingest(
         dim = dim or (old or {}).get("dim") or 384
         matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
         VectorIndex.build(matrix, settings.index_kind).save(build / store.DENSE)
+        progress("index", 0, 1, "bm25")
+        texts, langs = [], []
+        for p in papers_out:
+            for passage in store.read_passages(build, p["doc_id"]):
+                texts.append(embed_text(p["title"], passage.section, passage.text, settings.embed_context))
+                langs.append(p.get("language") or "en")
+        BM25Index.build(texts, langs).save(build / store.BM25_DIR)
         report.chunks = int(matrix.shape[0])
         manifest = {
             "format": store.FORMAT,

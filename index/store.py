@@ -11,6 +11,7 @@
         papers/<doc>.npy   the passages' vectors, reused by incremental ingest
         papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
         dense.faiss        vector index over all passages, in manifest order
+        bm25/              BM25 index (bm25s) over the same passages
 
 Readers open whatever CURRENT names. A build is written into a temporary
 directory and renamed into place before CURRENT flips to it, so a crash or a
@@ -32,6 +33,7 @@ import numpy as np
 
 from ingest.paper import Paper, Passage
 
+from .bm25 import BM25Index
 from .errors import IndexCorrupt, IndexMissing, IngestLocked
 from .vectors import VectorIndex
 
@@ -39,6 +41,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 DENSE = "dense.faiss"
+BM25_DIR = "bm25"
 
 
 def fsync_dir(path: Path) -> None:
@@ -136,6 +139,7 @@ class Snapshot:
     manifest: dict
     passages: list[Passage]
     dense: VectorIndex
+    bm25: BM25Index
     _texts: dict[str, str] = field(default_factory=dict)
     _sentences: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -295,4 +299,8 @@ def open_snapshot(root: Path) -> Snapshot:
         raise IndexCorrupt(root, f"{DENSE} is unreadable") from e
     if dense.ntotal != len(passages):
         raise IndexCorrupt(root, f"{dense.ntotal} vectors for {len(passages)} passages")
-    return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense)
+    try:
+        bm25 = BM25Index.load(version / BM25_DIR, len(passages))
+    except (OSError, ValueError, KeyError) as e:
+        raise IndexCorrupt(root, f"{BM25_DIR}/ is unreadable ({type(e).__name__})") from e
+    return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense, bm25=bm25)

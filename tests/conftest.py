@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -11,15 +13,39 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
 
+def _cache_key() -> str:
+    """A hash of everything a built index depends on: corpus files and the ingest/index code."""
+    h = hashlib.sha256()
+    for folder in ("corpus", "ingest", "index"):
+        for f in sorted((ROOT / folder).rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".txt", ".md", ".pdf", ".json") and f.name not in (
+                "search.py", "fusion.py",
+            ):
+                h.update(str(f.relative_to(ROOT)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def built_index(tmp_path_factory) -> Path:
-    """The five papers of corpus/ indexed with the default settings (read-only: copy to change)."""
+def built_index(tmp_path_factory, request) -> Path:
+    """The five papers of corpus/ indexed with the default settings (read-only: copy to change).
+
+    The build is cached in pytest's cache folder under a hash of the corpus
+    and the ingest/index code, so a re-run with nothing changed reuses it.
+    """
     from index.build import BuildSettings, ingest
 
+    cache = Path(request.config.cache.mkdir("sisterqa-index")) / _cache_key()
+    if not (cache / "CURRENT").exists():
+        tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        report = ingest([CORPUS], tmp, BuildSettings(), root=ROOT)
+        assert not report.failed, report.failed
+        assert len(report.added) == 5
+        shutil.rmtree(cache, ignore_errors=True)
+        os.replace(tmp, cache)
     index_dir = tmp_path_factory.mktemp("index") / "idx"
-    report = ingest([CORPUS], index_dir, BuildSettings(), root=ROOT)
-    assert not report.failed, report.failed
-    assert len(report.added) == 5
+    shutil.copytree(cache, index_dir)
     return index_dir
 
 

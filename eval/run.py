@@ -1,0 +1,209 @@
+"""``sisterqa eval``: the system and the baselines over the gold set, side by side."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ingest.load import load
+from ingest.normalize import normalize
+
+from . import metrics
+from .baselines import BM25Baseline, VanillaBaseline, vanilla_chunks
+
+GOLD = Path(__file__).resolve().parent / "gold.jsonl"
+SYSTEMS = ("system", "bm25", "vanilla")
+SUMMARY_METRICS = ("hit@1", "hit@5", "hit@10", "allev@10", "mrr@10", "keyfact_recall",
+                   "citation_validity", "abstention_accuracy", "false_abstention",
+                   "answer_words_median", "latency_ms_p50", "latency_ms_p95")
+GROUP_METRICS = ("hit@5", "allev@10", "mrr@10", "keyfact_recall")
+
+
+def load_gold(path: Path = GOLD) -> list[dict]:
+    """The gold items of a JSONL file."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def run_system(engine, items: list[dict]) -> tuple[list[dict], list[float]]:
+    """Answer every item through the code path of ``sisterqa ask``; return answers and warm latencies."""
+    from app.session import ChatSession
+
+    answers, latencies = [], []
+    ChatSession(engine).ask(items[0]["question"])  # warm up: model and caches
+    for it in items:
+        t0 = time.perf_counter()
+        answer = ChatSession(engine, history=list(it.get("history", []))).ask(it["question"])
+        latencies.append((time.perf_counter() - t0) * 1000)
+        answers.append(answer.to_json(engine.snapshot))
+    return answers, latencies
+
+
+def run_baseline(baseline, items: list[dict]) -> tuple[list[dict], list[float]]:
+    baseline.ask(items[0]["question"])
+    answers, latencies = [], []
+    for it in items:
+        t0 = time.perf_counter()
+        answers.append(baseline.ask(it["question"], list(it.get("history", []))))
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return answers, latencies
+
+
+def groups(items: list[dict], doc_language: dict[str, str]) -> dict[str, list[int]]:
+    """Item indexes by question language, by type, and English-about-Indonesian."""
+    out: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        out.setdefault(f"lang={it['lang']}", []).append(i)
+        out.setdefault(f"type={it['type']}", []).append(i)
+        docs = {ev["doc"] for ev in it["evidence"]}
+        if it["lang"] == "en" and any(doc_language.get(d) == "id" for d in docs):
+            out.setdefault("en-about-id", []).append(i)
+    return dict(sorted(out.items()))
+
+
+def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
+             progress=lambda msg: None) -> dict:
+    """Run the whole evaluation; return the contract's JSON with breakdowns and predictions."""
+    from app.session import Engine
+
+    t0 = time.perf_counter()
+    items = load_gold(gold)
+    engine = engine or Engine(settings)
+    snap = engine.snapshot
+    root = Path(settings.root)
+    files = [root / p["path"] if not Path(p["path"]).is_absolute() else Path(p["path"]) for p in snap.papers]
+    texts = {}
+    for p, f in zip(snap.papers, files):
+        try:
+            raw = load(f)
+            texts[p["doc_id"]] = normalize(" ".join(t for _, t in raw.pages))
+        except Exception:  # noqa: BLE001 - a missing source file: fall back to the indexed text
+            texts[p["doc_id"]] = normalize(snap.paper_text(p["doc_id"]))
+    doc_language = {Path(p["path"]).name: p["language"] for p in snap.papers}
+
+    progress("system")
+    runs = {"system": run_system(engine, items)}
+    timing = {"system_s": time.perf_counter() - t0}
+    if baselines:
+        t1 = time.perf_counter()
+        chunks = vanilla_chunks(files)
+        progress("bm25 baseline")
+        runs["bm25"] = run_baseline(BM25Baseline(chunks), items)
+        progress("vanilla baseline")
+        runs["vanilla"] = run_baseline(VanillaBaseline(chunks), items)
+        timing["baselines_s"] = time.perf_counter() - t1
+
+    result = {"n": len(items)}
+    result["system"] = metrics.compute(items, runs["system"][0], texts, runs["system"][1])
+    result["baselines"] = {
+        name: metrics.compute(items, runs[name][0], texts, runs[name][1]) for name in runs if name != "system"
+    }
+    breakdown = {}
+    for group, idx in groups(items, doc_language).items():
+        sub = [items[i] for i in idx]
+        breakdown[group] = {"n": len(idx)}
+        for name, (answers, _) in runs.items():
+            breakdown[group][name] = metrics.compute(sub, [answers[i] for i in idx], texts)
+    result["breakdown"] = breakdown
+    result["runtime_s"] = round(time.perf_counter() - t0, 2)
+    result["timing_s"] = {k: round(v, 2) for k, v in timing.items()}
+    result["_predictions"] = runs["system"][0]
+    result["_items"] = items
+    result["_baseline_answers"] = {k: v[0] for k, v in runs.items() if k != "system"}
+    return result
+
+
+def public(result: dict) -> dict:
+    """The result without the bulky private parts (predictions, items)."""
+    return {k: v for k, v in result.items() if not k.startswith("_")}
+
+
+def failures(result: dict, limit: int = 3) -> list[dict]:
+    """Items whose evidence was not in the system's top 10, with what came back instead."""
+    out = []
+    for it, a in zip(result["_items"], result["_predictions"]):
+        if it["type"] == "unanswerable":
+            continue
+        texts = [p["text"] for p in a["passages"]]
+        missing = [ev for ev in it["evidence"] if metrics.first_cover(texts, ev["quote"], 10) is None]
+        if missing:
+            out.append({
+                "id": it["id"], "question": it["question"], "history": it.get("history", []),
+                "missing": [{"doc": ev["doc"], "quote": ev["quote"][:160]} for ev in missing],
+                "got": [{"rank": p["rank"], "passage_id": p["passage_id"], "text": p["text"][:160]}
+                        for p in a["passages"][:limit]],
+            })
+    return out
+
+
+def table(result: dict, keys=SUMMARY_METRICS) -> str:
+    """A Markdown table: metrics down, systems across."""
+    cols = ["system", *result["baselines"]]
+    rows = ["| metric | " + " | ".join(cols) + " |", "| --- |" + " --- |" * len(cols)]
+    for k in keys:
+        vals = [result["system"][k]] + [result["baselines"][c][k] for c in cols[1:]]
+        rows.append(f"| {k} | " + " | ".join(_fmt(k, v) for v in vals) + " |")
+    return "\n".join(rows)
+
+
+def breakdown_table(result: dict, keys=GROUP_METRICS) -> str:
+    cols = ["system", *result["baselines"]]
+    head = "| group | n | " + " | ".join(f"{k} ({c})" for k in keys for c in cols) + " |"
+    rows = [head, "| --- | --- |" + " --- |" * (len(keys) * len(cols))]
+    for g, d in result["breakdown"].items():
+        rows.append(f"| {g} | {d['n']} | " + " | ".join(_fmt(k, d[c][k]) for k in keys for c in cols) + " |")
+    return "\n".join(rows)
+
+
+def _fmt(key: str, v: float) -> str:
+    return f"{v:.0f}" if key.startswith(("latency", "answer_words")) else f"{v:.3f}"
+
+
+def write_report(result: dict, folder: Path) -> tuple[Path, Path]:
+    """Write report.md and chart.png into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    md = folder / "report.md"
+    png = folder / "chart.png"
+    md.write_text(
+        f"# sisterqa evaluation\n\n{result['n']} gold items, runtime {result['runtime_s']} s.\n\n"
+        f"## Overall\n\n{table(result)}\n\n## By group\n\n{breakdown_table(result)}\n\n"
+        f"![chart]({png.name})\n", encoding="utf-8",
+    )
+    _chart(result, png)
+    return md, png
+
+
+def _chart(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    keys = ["hit@5", "allev@10", "mrr@10", "keyfact_recall", "citation_validity", "abstention_accuracy"]
+    groups_ = ["overall", "lang=en", "lang=id", "en-about-id", "type=followup"]
+    cols = ["system", *result["baselines"]]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
+    x = np.arange(len(keys))
+    for i, c in enumerate(cols):
+        vals = [(result["system"] if c == "system" else result["baselines"][c])[k] for k in keys]
+        axes[0].bar(x + (i - 1) * 0.27, vals, 0.27, label=c)
+    axes[0].set_xticks(x, keys, rotation=20, ha="right")
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_title("Overall")
+    axes[0].legend()
+    x = np.arange(len(groups_))
+    for i, c in enumerate(cols):
+        vals = []
+        for g in groups_:
+            d = result["system"] if g == "overall" and c == "system" else (
+                result["baselines"][c] if g == "overall" else result["breakdown"].get(g, {}).get(c, {}))
+            vals.append(d.get("hit@5", 0.0))
+        axes[1].bar(x + (i - 1) * 0.27, vals, 0.27, label=c)
+    axes[1].set_xticks(x, groups_, rotation=20, ha="right")
+    axes[1].set_ylim(0, 1.05)
+    axes[1].set_title("hit@5 by group")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
