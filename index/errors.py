@@ -21,6 +21,7 @@ class IndexCorrupt(SisterQAError):
     """An index file is truncated, missing or unreadable."""
 
     def __init__(self, index_dir, detail: str):
+        self.detail = detail
         super().__init__(f"the index in {index_dir} is damaged ({detail}); {REBUILD}")
 
 

@@ -73,9 +73,11 @@ class IndexDir:
         """The live version's directory, or None when nothing was built yet."""
         try:
             name = (self.root / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        if not name or "/" in name or name.startswith("."):
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # nothing built here yet (or the index directory is a file)
+        except (OSError, UnicodeDecodeError) as e:
+            raise IndexCorrupt(self.root, f"CURRENT is unreadable ({type(e).__name__})") from e
+        if not name or "/" in name or name.startswith(".") or len(name) > 200 or not name.isprintable():
             raise IndexCorrupt(self.root, "CURRENT names no version")
         path = self.root / name
         if not path.is_dir():
@@ -105,6 +107,21 @@ class IndexDir:
         finally:
             f.close()
 
+    def remove_dead_builds(self) -> int:
+        """Delete what a killed ingest left behind: unfinished builds, a temporary CURRENT.
+
+        Call with the lock held (only the lock holder builds). Returns the number
+        of build directories removed.
+        """
+        removed = 0
+        for child in self.root.iterdir():
+            if child.name.startswith(".build-") and child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+                removed += 1
+            elif child.name.startswith(f".{CURRENT}.") and child.name.endswith(".tmp"):
+                child.unlink(missing_ok=True)
+        return removed
+
     def new_build(self) -> Path:
         """A fresh temporary directory for a build (ignored by readers)."""
         path = self.root / f".build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
@@ -117,7 +134,10 @@ class IndexDir:
         fsync_dir(build)
         os.replace(build, final)
         fsync_dir(self.root)
-        previous = self.current() if (self.root / CURRENT).exists() else None
+        try:
+            previous = self.current()
+        except IndexCorrupt:
+            previous = None  # a damaged CURRENT is simply replaced
         write_atomic(self.root / CURRENT, final.name.encode())
         self._cleanup(keep={final.name, previous.name if previous else ""})
         return final
@@ -190,7 +210,7 @@ def paper_record(paper: Paper) -> dict:
 def read_paper_record(version: Path, doc_id: str) -> dict:
     try:
         return json.loads((version / "papers" / f"{doc_id}.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError) as e:
+    except (OSError, ValueError) as e:  # ValueError: bad JSON or not UTF-8
         raise IndexCorrupt(version, f"papers/{doc_id}.json is unreadable") from e
 
 
@@ -237,7 +257,10 @@ def link_paper_files(old: Path, build: Path, doc_id: str) -> None:
         try:
             os.link(src, dst)
         except OSError:
-            shutil.copy2(src, dst)
+            try:
+                shutil.copy2(src, dst)
+            except OSError as e:
+                raise IndexCorrupt(old, f"papers/{src.name} is unreadable ({type(e).__name__})") from e
 
 
 def read_passages(version: Path, doc_id: str) -> list[Passage]:
@@ -245,14 +268,20 @@ def read_passages(version: Path, doc_id: str) -> list[Passage]:
     try:
         with open(path, encoding="utf-8") as f:
             return [Passage.from_dict(json.loads(line)) for line in f if line.strip()]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise IndexCorrupt(version, f"{path.name} is unreadable ({type(e).__name__})") from e
 
 
-def read_vectors(version: Path, doc_id: str, kind: str = "") -> np.ndarray:
-    """A paper's stored array: passage vectors (kind ""), "sentences" or "sentvec"."""
+def read_vectors(version: Path, doc_id: str, kind: str = "", mmap: bool = False) -> np.ndarray:
+    """A paper's stored array: passage vectors (kind ""), "sentences" or "sentvec".
+
+    ``mmap`` maps the file instead of reading it (copy-on-write): the array stays
+    valid after the file is deleted, and pages are read only when used.
+    """
     path = version / "papers" / (f"{doc_id}.{kind}.npy" if kind else f"{doc_id}.npy")
     try:
+        if mmap:
+            return np.asarray(np.load(path, mmap_mode="c", allow_pickle=False))
         return np.load(path, allow_pickle=False)
     except (FileNotFoundError, ValueError, OSError, EOFError) as e:
         raise IndexCorrupt(version, f"{path.name} is unreadable") from e
@@ -273,34 +302,95 @@ def read_manifest(version: Path) -> dict:
         raise IndexCorrupt(version, f"{MANIFEST} is unreadable ({type(e).__name__})") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexCorrupt(version, f"{MANIFEST} has an unknown format")
+    papers, settings = manifest.get("papers"), manifest.get("settings")
+    if (
+        not isinstance(papers, list) or not isinstance(settings, dict) or "embedder" not in settings
+        or not isinstance(manifest.get("files", {}), dict)
+        or not all(isinstance(p, dict) and _safe_doc_id(p.get("doc_id")) for p in papers)
+    ):
+        raise IndexCorrupt(version, f"{MANIFEST} is incomplete")
     return manifest
 
 
-def open_snapshot(root: Path) -> Snapshot:
-    """Load the live index version, checking it is whole."""
-    index_dir = IndexDir(root)
-    version = index_dir.current()
-    if version is None:
-        raise IndexMissing(root)
-    manifest = read_manifest(version)
+def _safe_doc_id(doc_id) -> bool:
+    """A doc id names files in papers/: no path separators, no hidden names."""
+    return (
+        isinstance(doc_id, str) and bool(doc_id) and not doc_id.startswith(".")
+        and not any(c in doc_id for c in "/\\\x00")
+    )
+
+
+def check_files(version: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there with its recorded size (cheap: stat only)."""
     for name, size in manifest.get("files", {}).items():
         try:
             actual = (version / name).stat().st_size
-        except FileNotFoundError:
-            raise IndexCorrupt(root, f"{name} is missing") from None
+        except OSError:
+            raise IndexCorrupt(version.parent, f"{name} is missing") from None
         if actual != size:
-            raise IndexCorrupt(root, f"{name} has {actual} bytes, expected {size}")
+            raise IndexCorrupt(version.parent, f"{name} has {actual} bytes, expected {size}")
+
+
+def _current_bytes(root: Path) -> bytes | None:
+    try:
+        return (Path(root) / CURRENT).read_bytes()
+    except OSError:
+        return None
+
+
+def open_snapshot(root: Path) -> Snapshot:
+    """Load the live index version, checking it is whole.
+
+    An ingest may publish a new version, and delete an older one, while this
+    reads: when a read fails and CURRENT changed meanwhile, it starts again on
+    the new version. The papers' texts and sentence arrays are read (or
+    mapped) here, so a snapshot keeps answering after its version is deleted.
+    """
+    index_dir = IndexDir(root)
+    attempts = 20
+    for attempt in range(attempts):
+        before = _current_bytes(root)
+        try:
+            version = index_dir.current()
+            if version is None:
+                raise IndexMissing(root)
+            return load_version(Path(root), version)
+        except IndexCorrupt:
+            if attempt + 1 < attempts and _current_bytes(root) != before:
+                continue  # a new version was published under us: read that one
+            raise
+    raise AssertionError("unreachable")
+
+
+def load_version(root: Path, version: Path) -> Snapshot:
+    """Load one version of the index at ``root``, or raise IndexCorrupt saying what is wrong."""
+    manifest = read_manifest(version)
+    check_files(version, manifest)
     passages: list[Passage] = []
+    texts: dict[str, str] = {}
+    sentences: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for paper in manifest["papers"]:
-        passages.extend(read_passages(version, paper["doc_id"]))
+        doc_id = paper["doc_id"]
+        passages.extend(read_passages(version, doc_id))
+        try:
+            texts[doc_id] = (version / "papers" / f"{doc_id}.txt").read_text(encoding="utf-8")
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(root, f"papers/{doc_id}.txt is unreadable ({type(e).__name__})") from e
+        if (version / "papers" / f"{doc_id}.sentences.npy").exists():
+            spans = read_vectors(version, doc_id, "sentences", mmap=True)
+            vecs = read_vectors(version, doc_id, "sentvec", mmap=True)
+            if spans.ndim != 2 or len(spans) != len(vecs):
+                raise IndexCorrupt(root, f"{doc_id}: {len(spans)} sentences, {len(vecs)} vectors")
+            sentences[doc_id] = (spans, vecs)
     try:
         dense = VectorIndex.load(version / DENSE)
-    except RuntimeError as e:
+    except Exception as e:  # noqa: BLE001 - faiss raises RuntimeError, others on garbage
         raise IndexCorrupt(root, f"{DENSE} is unreadable") from e
     if dense.ntotal != len(passages):
         raise IndexCorrupt(root, f"{dense.ntotal} vectors for {len(passages)} passages")
     try:
         bm25 = BM25Index.load(version / BM25_DIR, len(passages))
-    except (OSError, ValueError, KeyError) as e:
+    except Exception as e:  # noqa: BLE001 - bm25s's loaders raise many types on damaged files
         raise IndexCorrupt(root, f"{BM25_DIR}/ is unreadable ({type(e).__name__})") from e
-    return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense, bm25=bm25)
+    return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense, bm25=bm25,
+                    _texts=texts, _sentences=sentences)

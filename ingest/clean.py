@@ -16,7 +16,12 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n(?:[ \t]*\n)*[ \t]*([a-z]\w*)")
 # A paragraph that stops mid-sentence and goes on after a blank line (a page break).
 _SPLIT_PARAGRAPH = re.compile(r"([^\s.!?:;\"”'’)\]])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[a-z(]|\d(?!\d*\.\s))")
+# A long line cut mid-sentence by a page break, going on with a capitalised word ("soldiers from
+# / Keighley, UK, who …"); headings are short or in capitals, so they are not joined.
+_SPLIT_LONG_LINE = re.compile(r"(?m)^(?=[^\n]{80,}$)([^\n]*[a-z,])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[A-Z][a-z])")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
+# Control characters (terminal escapes among them) are never part of a paper's text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def strip_emphasis(text: str) -> str:
@@ -42,6 +47,7 @@ def clean_page(text: str, pdf: bool = False) -> tuple[str, list[tuple[int, int]]
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\f", "\n\n")
+    text = _CONTROL.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
     if pdf:
         lines = _unwrap_pdf_lines(lines)
@@ -56,6 +62,7 @@ def clean_page(text: str, pdf: bool = False) -> tuple[str, list[tuple[int, int]]
     text = strip_emphasis(text)
     text = _HYPHEN_BREAK.sub(_rejoin_hyphen, text)
     text = _SPLIT_PARAGRAPH.sub(r"\1 ", text)
+    text = _SPLIT_LONG_LINE.sub(r"\1 ", text)
     text = _BLANK_RUNS.sub("\n\n", text).strip("\n")
     headings: list[tuple[int, int]] = []
     out: list[str] = []

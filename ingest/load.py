@@ -33,28 +33,57 @@ def sha256_file(path: Path) -> str:
 def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
     """Read ``path`` as a paper, or raise BadPaper saying plainly why not."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise BadPaper(path, f"unsupported file type {suffix or '(none)'}; use .pdf, .txt or .md")
+    _check_type(path)
     try:
         size = path.stat().st_size
     except OSError as e:
         raise BadPaper(path, f"cannot be read ({e.strerror or e})") from e
-    if size == 0:
-        raise BadPaper(path, "is empty")
-    if size > max_bytes:
-        raise BadPaper(
-            path, f"is {size / 1e6:.1f} MB, over the size limit of {max_bytes / 1e6:.1f} MB"
-        )
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if suffix == ".pdf":
+    _check_size(path, size, max_bytes)  # before reading: an oversized file is never read whole
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadPaper(path, f"cannot be read ({e.strerror or e})") from e
+    return RawDocument(path=path, sha256=hashlib.sha256(data).hexdigest(),
+                       pages=parse_bytes(path, data, max_bytes))
+
+
+def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[tuple[int | None, str], ...]:
+    """The pages of a paper given as bytes, or BadPaper saying why not (ingest and uploads share it)."""
+    path = Path(name)
+    _check_type(path)
+    _check_size(path, len(data), max_bytes)
+    if path.suffix.lower() == ".pdf":
         pages = _pdf_pages(path, data)
     else:
         pages = ((None, _decode_text(path, data)),)
     if not any(t.strip() for _, t in pages):
         raise BadPaper(path, "contains no text")
-    return RawDocument(path=path, sha256=digest, pages=pages)
+    return pages
+
+
+def _check_type(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise BadPaper(path, f"unsupported file type {suffix or '(none)'}; use .pdf, .txt or .md")
+
+
+def _check_size(path: Path, size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise BadPaper(path, "is empty")
+    if size > max_bytes:
+        raise BadPaper(
+            path,
+            f"is {_size(size)}, over the size limit of {_size(max_bytes)} "
+            "(raise it with SISTERQA_MAX_FILE_MB)",
+        )
+
+
+def _size(n: int) -> str:
+    """A size as SISTERQA_MAX_FILE_MB counts it (1 MB = 1024 KB): 52428800 → "50 MB", 2048 → "2 KB"."""
+    mb = n / (1024 * 1024)
+    if mb >= 0.1:
+        return f"{mb:.1f}".removesuffix(".0") + " MB"
+    return f"{n / 1024:.1f}".removesuffix(".0") + " KB"
 
 
 def _decode_text(path: Path, data: bytes) -> str:
@@ -72,13 +101,59 @@ def _decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# Legacy encodings of Latin-script text; anything else detected is double-checked against cp1252.
+_LATIN_ENCODINGS = frozenset(
+    "cp1250 cp1252 cp1254 cp1257 latin_1 iso8859_1 iso8859_2 iso8859_3 iso8859_4 iso8859_9 "
+    "iso8859_10 iso8859_13 iso8859_14 iso8859_15 iso8859_16 mac_roman mac_latin2 cp850 cp852".split()
+)
+
+
+def _looks_latin(text: str) -> bool:
+    """Mostly ASCII, and every other character a Latin letter, a space or punctuation."""
+    import unicodedata
+
+    if any(ord(c) < 32 and c not in "\n\r\t\f" for c in text):
+        return False
+    other = [c for c in text if ord(c) > 127]
+    letters = sum(c.isalpha() for c in text)
+    if len(other) > max(3, letters // 6):
+        return False
+    for c in other:
+        cat = unicodedata.category(c)
+        if cat[0] == "L" and not unicodedata.name(c, "").startswith("LATIN"):
+            return False
+        if cat[0] not in "LPSZN":
+            return False
+    return True
+
+
 def _detect_decode(path: Path, data: bytes) -> str:
+    """Decode text that is not UTF-8: charset-normalizer's guess, or cp1252 when that reads better.
+
+    charset-normalizer guesses short Latin texts wrongly (``Besançon`` as Arabic
+    or HP Roman-8); papers here are in Latin-script languages, so a guess
+    outside the Latin code pages loses to cp1252 whenever cp1252 reads the
+    bytes as Latin text.
+    """
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None:
-        raise BadPaper(path, "is not UTF-8 and its text encoding could not be detected")
-    return str(best)
+    guess = str(best) if best is not None else None
+    if guess is not None and best.encoding.startswith("utf"):
+        return guess  # UTF-16/32 with a byte-order mark
+    if guess is not None and best.encoding in _LATIN_ENCODINGS and _looks_latin(guess):
+        return guess
+    try:
+        latin = data.decode("cp1252")
+    except UnicodeDecodeError:
+        latin = None
+    if latin is not None and _looks_latin(latin):
+        return latin
+    if guess is None:
+        raise BadPaper(
+            path, "is not UTF-8 and its text encoding could not be detected; save it as UTF-8"
+        )
+    return guess
 
 
 def _pdf_pages(path: Path, data: bytes) -> tuple[tuple[int | None, str], ...]:
@@ -110,5 +185,7 @@ def _pdf_pages(path: Path, data: bytes) -> tuple[tuple[int | None, str], ...]:
     if not pages:
         raise BadPaper(path, "is a PDF with no pages")
     if not any(t.strip() for _, t in pages):
-        raise BadPaper(path, "is a PDF with no extractable text (a scan? run OCR first)")
+        raise BadPaper(
+            path, "has no extractable text (a scanned PDF without a text layer? run OCR on it first)"
+        )
     return pages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -36,14 +37,16 @@ def built_index(tmp_path_factory, request) -> Path:
     from index.build import BuildSettings, ingest
 
     cache = Path(request.config.cache.mkdir("sisterqa-index")) / _cache_key()
-    if not (cache / "CURRENT").exists():
-        tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        report = ingest([CORPUS], tmp, BuildSettings(), root=ROOT)
-        assert not report.failed, report.failed
-        assert len(report.added) == 5
-        shutil.rmtree(cache, ignore_errors=True)
-        os.replace(tmp, cache)
+    with open(cache.with_name(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent test runs wait for one build
+        if not (cache / "CURRENT").exists():
+            tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            report = ingest([CORPUS], tmp, BuildSettings(), root=ROOT)
+            assert not report.failed, report.failed
+            assert len(report.added) == 5
+            shutil.rmtree(cache, ignore_errors=True)
+            os.replace(tmp, cache)
     index_dir = tmp_path_factory.mktemp("index") / "idx"
     shutil.copytree(cache, index_dir)
     return index_dir
