@@ -1,0 +1,444 @@
+"""The sisterqa chat app: a thin Streamlit shell over Engine / ChatSession.
+
+Run it with ``sisterqa ui`` (or ``streamlit run app/ui.py -- --index-dir DIR``).
+The index directory comes from ``--index-dir``, ``SISTERQA_INDEX_DIR`` or
+``sisterqa.toml`` like every other command; the corpus folder from
+``SISTERQA_CORPUS_DIR`` (default ``corpus``).
+
+Paper text is never rendered as HTML or Markdown: it is escaped by the
+helpers in ``app/ui_helpers.py`` before any markup is added.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from app import ui_helpers as h
+from app.answer import Answer
+from app.session import ChatSession, Engine
+from app.settings import Settings, load_settings
+from index.errors import IndexMissing
+from ingest.errors import SisterQAError
+
+log = logging.getLogger("sisterqa.ui")
+
+LANGUAGES = {"en": "English", "id": "Indonesian"}
+EXAMPLES = [
+    "Why did the cooperation between South Tangerang and Daejeon stall?",
+    "Mengapa Tangerang Selatan memilih Daejeon sebagai mitra sister city?",
+    "Compare the smart city cooperation of Bandung–Seoul and Magelang–Tula.",
+]
+
+CSS = """<style>
+.sq-head { font-size: 0.92rem; margin-bottom: 0.35rem; line-height: 1.4; }
+.sq-n { display: inline-block; min-width: 1.9rem; font-weight: 700; color: #1d4ed8; }
+.sq-meta { color: #6b7280; }
+.sq-text { font-size: 0.9rem; line-height: 1.55; white-space: pre-wrap; overflow-wrap: anywhere;
+           color: #1f2937; }
+.sq-snippet { border-left: 3px solid #cbd5e1; padding-left: 0.7rem; }
+.sq-text mark { background: #fde68a; color: inherit; padding: 0.05rem 0.1rem; border-radius: 2px; }
+.sq-context { border: 1px solid #e5e7eb; border-radius: 0.5rem; padding: 0.8rem 1rem;
+              background: #fafafa; }
+.sq-context .passage { background: #e0ecff; border-radius: 2px; }
+.sq-hit { border-bottom: 1px solid #eef0f3; padding: 0.45rem 0; }
+.sq-scores { font-family: ui-monospace, monospace; font-size: 0.78rem; color: #4b5563; }
+.sq-cited { color: #1d4ed8; font-weight: 600; }
+</style>"""
+
+
+@dataclass
+class Turn:
+    """One question and its answer, with what the UI shows captured at answer time."""
+
+    question: str
+    answer: Answer
+    cites: list[h.CitationView]
+    hits: list[h.HitView]
+    scope: str = ""  # "all papers" or the chosen papers
+
+
+@dataclass
+class UIState:
+    """What one browser session keeps between reruns."""
+
+    chat: ChatSession | None = None
+    turns: list[Turn] = field(default_factory=list)
+    open: set = field(default_factory=set)  # (turn index, n) of citations shown in their paper
+    upload_gen: int = 0
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) from the last ingest
+
+
+# ---------------------------------------------------------------- engine, once per process
+
+
+def settings_from_args(argv: list[str]) -> Settings:
+    """Settings from ``--index-dir DIR`` after ``--`` on the streamlit command line, env, config."""
+    flags = {}
+    for i, arg in enumerate(argv):
+        if arg == "--index-dir" and i + 1 < len(argv):
+            flags["index_dir"] = argv[i + 1]
+        elif arg.startswith("--index-dir="):
+            flags["index_dir"] = arg.split("=", 1)[1]
+    return load_settings(flags)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(key: str, _settings: Settings) -> Engine:
+    engine = Engine(_settings)
+    engine.searcher.embed_query("warm up")  # load the embedding model now, not on the first question
+    return engine
+
+
+@st.cache_resource(show_spinner=False)
+def _lock(key: str) -> threading.RLock:
+    """One engine call at a time per index (sessions run in threads; the model is shared)."""
+    return threading.RLock()
+
+
+def engine_key(s: Settings) -> str:
+    return "|".join(map(str, (Path(s.index_dir).resolve(), s.search, s.llm.base_url, s.llm.model)))
+
+
+def get_engine(s: Settings) -> Engine:
+    """The process's engine for this index, refreshed if a new index was published."""
+    key = engine_key(s)
+    with st.spinner("Loading the index and the embedding model…"):
+        engine = _engine(key, s)
+    with _lock(key):
+        try:
+            engine.refresh()
+        except IndexMissing:
+            _engine.clear()
+            raise
+    return engine
+
+
+# ---------------------------------------------------------------- ingest with a progress bar
+
+
+def progress_callback(bar):
+    """An ingest progress callback that drives ``bar`` (an st.progress)."""
+
+    def update(stage: str, done: int, total: int, detail: str):
+        frac = done / total if total else 0.0
+        name = h.md_escape(Path(detail).name) if detail else ""
+        if stage == "read":
+            value, text = 0.1 * frac, f"Reading {name}"
+        elif stage == "load model":
+            value, text = 0.1, "Loading the embedding model"
+        elif stage == "embed":
+            value, text = 0.1 + 0.85 * frac, f"Embedding {name} ({done}/{total})"
+        elif stage == "index":
+            value, text = 0.96, "Building the vector index"
+        else:
+            value, text = 1.0, "Done"
+        bar.progress(min(1.0, max(0.0, value)), text=text)
+
+    return update
+
+
+def run_ingest(s: Settings, ui: UIState, full: bool = False) -> None:
+    """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``."""
+    from index.build import ingest
+
+    bar = st.progress(0.0, text="Looking for new or changed papers…")
+    try:
+        report = ingest([s.corpus_dir], s.index_dir, s.build, full=full, root=s.root,
+                        progress=progress_callback(bar))
+    except SisterQAError as e:
+        ui.messages = [("error", str(e))]
+        return
+    finally:
+        bar.empty()
+    ui.messages = [("error", f"{p}: {reason}") for p, reason in report.failed]
+    if report.rebuild_reason:
+        ui.messages.append(("info", report.rebuild_reason))
+    ui.messages.append(("success", f"Index updated: {report.summary()}"))
+
+
+def add_uploaded(files, s: Settings, ui: UIState) -> None:
+    """Save, check and ingest the uploaded files; one message per file."""
+    bar = st.progress(0.0, text="Checking the files…")
+    try:
+        outcome = h.add_uploads([(f.name, f.getvalue()) for f in files], s,
+                                progress=progress_callback(bar))
+    except SisterQAError as e:
+        ui.messages = [("error", f"Nothing was added: {e}")]
+        return
+    finally:
+        bar.empty()
+    msgs = []
+    for name, path in outcome.added:
+        msgs.append(("success", f"Added {name} as {Path(path).name}"))
+    for name, reason in outcome.rejected:
+        msgs.append(("error", f"{name}: {reason}"))
+    for path, reason in outcome.other_failures:
+        msgs.append(("warning", f"{Path(path).name} (already in the corpus folder): {reason}"))
+    if outcome.report is not None:
+        msgs.append(("info", f"Index: {outcome.report.summary()}"))
+    ui.messages = msgs
+
+
+def show_messages(ui: UIState, where) -> None:
+    for kind, text in ui.messages:
+        getattr(where, kind)(h.md_escape(text))
+
+
+# ---------------------------------------------------------------- sidebar
+
+
+def sidebar(engine: Engine, s: Settings, ui: UIState):
+    """The corpus panel; returns (doc_ids or None, mode or None)."""
+    sb = st.sidebar
+    sb.title("sisterqa")
+    sb.caption("Cited answers from research papers on sister-city cooperation.")
+    sb.button("New chat", icon=":material/add_comment:", on_click=_new_chat, args=(ui,),
+              width="stretch", key="new-chat")
+
+    mode = None
+    if s.llm.configured:
+        mode = sb.radio(
+            "Answer mode", ["llm", "extractive"], key="mode", horizontal=True,
+            format_func=lambda m: {"llm": "LLM (generated, cited)", "extractive": "Extractive"}[m],
+            help="Extractive answers are built from the papers' own sentences; LLM answers are "
+                 f"written by {s.llm.model} from the same passages.",
+        )
+
+    papers = engine.snapshot.papers
+    by_id = {p["doc_id"]: p for p in papers}
+    chosen = [d for d in st.session_state.get("papers", []) if d in by_id]
+    if chosen != st.session_state.get("papers", []):
+        st.session_state["papers"] = chosen
+    sb.subheader(f"Papers ({len(papers)})")
+    selected = sb.multiselect(
+        "Answer only from", list(by_id), key="papers", placeholder="All papers",
+        format_func=lambda d: h.shorten(by_id[d]["title"], 60),
+    )
+    for p in papers:
+        year = p.get("year") or "n.d."
+        lang = LANGUAGES.get(p.get("language"), p.get("language") or "?")
+        mark = "✓ " if p["doc_id"] in selected else ""
+        sb.markdown(
+            f"{mark}**{h.md_escape(h.shorten(p['title'], 110))}**  \n"
+            f":gray[{year} · {lang} · {_plural(p.get('chunks', 0), 'passage')}]"
+        )
+
+    sb.subheader("Add papers")
+    files = sb.file_uploader(
+        "PDF, TXT or Markdown files", type=["pdf", "txt", "md"], accept_multiple_files=True,
+        key=f"upload-{ui.upload_gen}",
+        help=f"Saved into {s.corpus_dir}/ and indexed; at most {s.build.max_bytes / 1e6:.0f} MB each.",
+    )
+    with sb:
+        if st.button("Add to the corpus", disabled=not files, key="add-files", type="primary"):
+            add_uploaded(files, s, ui)
+            ui.upload_gen += 1
+            _refresh(engine, s)
+            st.rerun()
+        if st.button(f"Update the index from {Path(s.corpus_dir).name}/", key="update-index",
+                     help="Index papers put into the corpus folder by hand (only new or changed ones)."):
+            run_ingest(s, ui)
+            _refresh(engine, s)
+            st.rerun()
+        show_messages(ui, st)
+    return (set(selected) if selected else None), mode
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _refresh(engine: Engine, s: Settings) -> None:
+    with _lock(engine_key(s)):
+        engine.refresh()
+
+
+def _new_chat(ui: UIState) -> None:
+    if ui.chat is not None:
+        ui.chat.reset()
+    ui.turns.clear()
+    ui.open.clear()
+
+
+def _toggle(ui: UIState, key: tuple[int, int]) -> None:
+    ui.open.symmetric_difference_update({key})
+
+
+def _ask_example(question: str) -> None:
+    st.session_state["pending"] = question
+
+
+# ---------------------------------------------------------------- chat
+
+
+def render_citation(i: int, cv: h.CitationView, ui: UIState) -> None:
+    meta = " · ".join(str(x) for x in (cv.year or "n.d.", cv.section, f"p. {cv.page}" if cv.page else "") if x)
+    with st.container(border=True):
+        st.html(
+            f'<div class="sq-head"><span class="sq-n">[{cv.n}]</span><b>{h.html_text(cv.title)}</b> '
+            f'<span class="sq-meta">· {h.html_text(meta)}</span></div>'
+            f'<div class="sq-text sq-snippet">{cv.snippet_html}</div>'
+        )
+        is_open = (i, cv.n) in ui.open
+        row = st.container(horizontal=True, gap="small")
+        row.button("Hide paper" if is_open else "Show in paper", key=f"show-{i}-{cv.n}", type="tertiary",
+                   icon=":material/menu_book:", on_click=_toggle, args=(ui, (i, cv.n)))
+        with row.popover("Copy reference", icon=":material/content_copy:", type="tertiary"):
+            st.code(cv.reference, language=None, wrap_lines=True)
+        if is_open:
+            st.html(
+                f'<div class="sq-context"><div class="sq-head sq-meta">In the paper · '
+                f'{h.html_text(h.where(cv.section, cv.page) or "before the first heading")}'
+                f' · {h.html_text(cv.context_note)}</div>'
+                f'<div class="sq-text">{cv.context_html}</div></div>'
+            )
+
+
+def render_hits(hits: list[h.HitView]) -> None:
+    parts = []
+    for hv in hits:
+        cited = (f' <span class="sq-cited">cited {" ".join(f"[{n}]" for n in hv.cited)}</span>'
+                 if hv.cited else "")
+        parts.append(
+            f'<div class="sq-hit"><div class="sq-head"><b>#{hv.rank}</b> {h.html_text(h.shorten(hv.title, 90))}'
+            f' <span class="sq-meta">· {h.html_text(h.where(hv.section, hv.page))}</span>{cited}<br>'
+            f'<span class="sq-scores">{h.html_text(h.format_scores(hv.scores))}</span></div>'
+            f'<div class="sq-text">{hv.text_html}</div></div>'
+        )
+    if parts:
+        st.html("".join(parts))
+
+
+def render_turn(i: int, turn: Turn, ui: UIState) -> None:
+    a = turn.answer
+    if a.abstained:
+        st.warning("The papers do not answer this question.", icon=":material/search_off:")
+        st.markdown(h.md_escape(a.text))
+        if turn.hits:
+            st.caption("The nearest passages:")
+            render_hits(turn.hits[:3])
+    else:
+        st.markdown(h.answer_markdown(a.text, [c.quote for c in a.citations]))
+    if a.notice:
+        st.caption(h.md_escape(f"Note: {a.notice}"))
+    if a.unsupported:
+        st.warning(h.md_escape("Not supported by a citation: " + " / ".join(a.unsupported)))
+    total = a.timings.get("total")
+    bits = [f"{a.mode} answer", turn.scope] + ([f"{total / 1000:.1f} s"] if total else [])
+    st.caption(h.md_escape(" · ".join(b for b in bits if b)))
+    for cv in turn.cites:
+        render_citation(i, cv, ui)
+    with st.expander("Why these passages", icon=":material/manage_search:"):
+        st.caption(
+            "The passages retrieved for "
+            + h.md_escape(f"“{a.retrieval_query or a.question}”")
+            + ", best first, with each signal's score (dense: cosine similarity of the "
+              "multilingual embeddings; bm25: keyword match; fused: the combined rank score)."
+        )
+        render_hits(turn.hits)
+
+
+def ask(question: str, engine: Engine, s: Settings, ui: UIState, doc_ids, mode) -> None:
+    with st.chat_message("user"):
+        st.markdown(h.md_escape(question))
+    with st.chat_message("assistant"):
+        try:
+            with st.spinner("Searching the papers…"):
+                with _lock(engine_key(s)):
+                    answer = ui.chat.ask(question, doc_ids=doc_ids, mode=mode)
+                    snap = engine.snapshot
+                    turn = Turn(
+                        question=answer.question, answer=answer,
+                        cites=h.citation_views(answer, snap), hits=h.hit_views(answer, snap),
+                        scope=_scope(doc_ids, snap),
+                    )
+        except SisterQAError as e:
+            st.error(h.md_escape(str(e)))
+            return
+        ui.turns.append(turn)
+        render_turn(len(ui.turns) - 1, turn, ui)
+
+
+def _scope(doc_ids, snap) -> str:
+    if not doc_ids:
+        return "all papers"
+    titles = [h.shorten(snap.paper_meta(d)["title"], 40) for d in sorted(doc_ids)]
+    return "only " + "; ".join(titles)
+
+
+def welcome() -> None:
+    st.markdown(
+        "Ask about the papers on sister-city cooperation, in English or Indonesian. Every "
+        "sentence of an answer cites the passage it comes from; follow-up questions keep the context."
+    )
+    cols = st.columns(len(EXAMPLES))
+    for col, q in zip(cols, EXAMPLES):
+        col.button(q, key=f"example-{q}", on_click=_ask_example, args=(q,), width="stretch")
+
+
+def no_index(s: Settings, ui: UIState, error: SisterQAError) -> None:
+    """No usable index: say why and offer to build it."""
+    st.title("sisterqa")
+    missing = isinstance(error, IndexMissing)
+    if missing:
+        st.info(h.md_escape(f"There is no index yet in {s.index_dir}. Build it from the papers in "
+                            f"{s.corpus_dir}/ to start asking."), icon=":material/info:")
+    else:
+        st.error(h.md_escape(str(error)))
+    label = "Build the index" if missing else "Rebuild the index"
+    if st.button(label, type="primary", key="build-index"):
+        run_ingest(s, ui, full=not missing)
+        _engine.clear()
+        st.rerun()
+    show_messages(ui, st)
+
+
+def main() -> None:
+    st.set_page_config(page_title="sisterqa", page_icon=":material/forum:", layout="centered")
+    st.html(CSS)
+    ui: UIState = st.session_state.setdefault("ui", UIState())
+    s = settings_from_args(sys.argv[1:] if Path(sys.argv[0]).name == "ui.py" else [])
+    try:
+        engine = get_engine(s)
+    except SisterQAError as e:
+        no_index(s, ui, e)
+        return
+    if ui.chat is None:
+        ui.chat = ChatSession(engine)
+    ui.chat.engine = engine
+    doc_ids, mode = sidebar(engine, s, ui)
+
+    intro = st.empty()
+    if not ui.turns:
+        with intro.container():
+            welcome()
+    for i, turn in enumerate(ui.turns):
+        with st.chat_message("user"):
+            st.markdown(h.md_escape(turn.question))
+        with st.chat_message("assistant"):
+            render_turn(i, turn, ui)
+    question = st.chat_input("Ask about the papers, in English or Indonesian") or st.session_state.pop(
+        "pending", None)
+    if question:
+        intro.empty()
+        ask(question, engine, s, ui, doc_ids, mode)
+
+
+def run() -> None:
+    """Run the app; typed errors become messages and no traceback reaches the page."""
+    try:
+        main()
+    except SisterQAError as e:
+        st.error(h.md_escape(str(e)))
+    except Exception as e:  # noqa: BLE001 - the last guard: log it, show one line
+        log.exception("sisterqa ui failed")
+        st.error(f"Something went wrong ({type(e).__name__}); the details are in the server log.")
+
+
+run()
