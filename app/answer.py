@@ -16,6 +16,7 @@ import numpy as np
 from index.search import Hit
 from index.store import Snapshot
 from ingest.errors import SisterQAError
+from ingest.language import detect_language
 from ingest.normalize import normalize
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -154,11 +155,16 @@ class AnswerSettings:
 
     max_words: int = 150
     max_sentences: int = 6
-    candidate_passages: int = 6  # sentences are taken from this many top passages
+    candidate_passages: int = 8  # sentences are taken from this many top passages
     abstain_below: float = 0.80  # best sentence similarity under which the papers "do not answer"
     duplicate_above: float = 0.92  # sentences this similar to a chosen one are dropped
-    lexical_weight: float = 0.05
-    rank_weight: float = 0.01
+    lexical_weight: float = 0.0  # share of query words (stemmed) the sentence contains
+    passage_weight: float = 0.2  # the retrieval score of the sentence's passage (0..1 over the hits)
+    balance_languages: bool = True  # scale sentence similarity within each paper language
+    sim_spread: float = 0.2  # balanced similarity spans 1 - spread .. 1
+    per_passage_first: int = 0  # take the best sentence of this many top passages before the rest
+    answer_type_window: int = 10  # a money question abstains when none of these sentences names an amount
+    cue_weight: float = 0.15  # a sentence with the cue its question type asks for (a date for "when")
 
 
 @dataclass
@@ -181,18 +187,28 @@ class ExtractiveAnswerer:
     def __init__(self, settings: AnswerSettings = AnswerSettings()):
         self.settings = settings
 
-    def candidates(self, query_vec: np.ndarray, query: str, hits: list[Hit], snapshot: Snapshot) -> list[_Cand]:
+    def candidates(self, query_vec: np.ndarray, query: str, hits: list[Hit], snapshot: Snapshot,
+                   qtype: str = "other") -> list[_Cand]:
+        """Sentences of the top passages, scored for how well they answer the query."""
+        from index.bm25 import tokenize, tokenize_words
+
         s = self.settings
-        terms = content_terms(query)
+        q_words = tokenize_words(query)
         seen: set[tuple[str, int]] = set()
         out: list[_Cand] = []
-        for hit in hits[: s.candidate_passages]:
+        top = hits[: s.candidate_passages]
+        fused = np.array([h.score for h in top], dtype=np.float64)
+        prior = (fused - fused.min()) / (fused.max() - fused.min()) if len(top) > 1 and np.ptp(fused) > 0 else np.ones(len(top))
+        langs: list[str] = []
+        for hit, pr in zip(top, prior):
             p = hit.passage
             spans, vecs = snapshot.sentences(p.doc_id)
             if not len(spans):
                 continue
-            inside = np.nonzero((spans[:, 0] >= p.start) & (spans[:, 1] <= p.end))[0]
+            inner = np.minimum(spans[:, 1], p.end) - np.maximum(spans[:, 0], p.start)
+            inside = np.nonzero(inner * 2 >= (spans[:, 1] - spans[:, 0]))[0]
             text = snapshot.paper_text(p.doc_id)
+            lang = snapshot.paper_meta(p.doc_id).get("language", "en")
             sims = vecs[inside] @ query_vec if len(inside) else []
             for idx, sim in zip(inside, sims):
                 a, b = int(spans[idx, 0]), int(spans[idx, 1])
@@ -201,11 +217,27 @@ class ExtractiveAnswerer:
                 seen.add((p.doc_id, a))
                 sentence = text[a:b]
                 words = len(sentence.split())
-                if words < 4 or words > 90 or _is_reference(sentence) or _is_heading(sentence):
+                if (words < 4 or words > 90 or _is_reference(sentence) or _is_heading(sentence)
+                        or sentence.rstrip().endswith(":")  # a list's lead-in says nothing alone
+                        or _INSTRUCTION.search(sentence)):
                     continue
-                overlap = len(terms & content_terms(sentence)) / max(1, len(terms))
-                score = float(sim) + s.lexical_weight * overlap - s.rank_weight * (hit.rank - 1)
+                stems = set(tokenize(sentence, lang))
+                overlap = max(
+                    (len(set(qs) & stems) / len(qs) for qs in q_words if qs), default=0.0
+                )
+                score = (s.lexical_weight * overlap + s.passage_weight * float(pr)
+                         + s.cue_weight * cue_score(sentence, qtype))
                 out.append(_Cand(p.doc_id, a, b, sentence, float(sim), score, vecs[idx], hit))
+                langs.append(lang)
+        sims = np.array([c.sim for c in out])
+        if s.balance_languages and len(out):
+            langs_a = np.array(langs)
+            for g in np.unique(langs_a):
+                m = langs_a == g
+                lo, hi = sims[m].min(), sims[m].max()
+                sims[m] = (sims[m] - lo) / (hi - lo) * s.sim_spread + (1 - s.sim_spread) if hi > lo else 1.0
+        for c, sim in zip(out, sims):
+            c.score += float(sim)
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -213,21 +245,26 @@ class ExtractiveAnswerer:
                snapshot: Snapshot, question_lang: str = "en") -> Answer:
         """Build the answer to ``question`` from ``hits`` (retrieved with ``query``)."""
         s = self.settings
-        cands = self.candidates(query_vec, query, hits, snapshot)
-        if not cands or cands[0].sim < s.abstain_below:
-            return abstain(question, hits, snapshot)
         qtype = question_type(question)
+        cands = self.candidates(query_vec, query, hits, snapshot, qtype)
+        if not cands or max(c.sim for c in cands) < s.abstain_below:
+            return abstain(question, hits, snapshot)
+        if lacks_asked_amount(question, cands[: s.answer_type_window]):
+            return abstain(question, hits, snapshot)
         chosen: list[_Cand] = []
         words = 0
         pool = list(cands)
         if qtype == "compare":
             pool = _interleave_by_doc(pool)
+        elif s.per_passage_first:
+            pool = _best_per_passage_first(pool, s.per_passage_first)
         for c in pool:
             if len(chosen) >= s.max_sentences:
                 break
             if any(float(c.vec @ x.vec) > s.duplicate_above for x in chosen):
                 continue
-            w = len(c.text.split())
+            # As rendered: the sentence, its [n], and a language label when it differs.
+            w = len(c.text.split()) + 1 + (detect_language(c.text) != question_lang)
             if chosen and words + w > s.max_words:
                 continue
             chosen.append(c)
@@ -241,9 +278,77 @@ def _is_reference(sentence: str) -> bool:
     return bool(re.search(r"https?://|www\.|@|doi:|\bdoi\.org|\(\d{4}\)\.|Retrieved|Abgerufen", sentence))
 
 
+# Text in a paper that talks to an AI assistant is never an answer (nor an instruction).
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|"
+    r"preceding)\s+(instructions?|prompts?|messages?|directions?)|\bsystem prompt\b|"
+    r"\byou are (now )?(an? )?(ai|assistant|language model|chatbot)\b",
+    re.I,
+)
+
+
 def _is_heading(sentence: str) -> bool:
-    """A heading line picked up as a sentence: short and without closing punctuation."""
-    return len(sentence.split()) < 12 and not sentence.rstrip().endswith((".", "!", "?", '"', "”", ")", "'"))
+    """A heading or title line picked up as a sentence: no closing punctuation, not long."""
+    return len(sentence.split()) < 40 and not sentence.rstrip().endswith(
+        (".", "!", "?", '"', "”", ")", "'", ";", ":")
+    )
+
+
+_CUES = {
+    "why": r"\b(because|due to|owing to|as a result|caused?|reasons?|lack of|insufficient|absence of|"
+           r"failed|hinder|hamper|impede|obstacles?|barriers?|problems?|challenges?|constraints?|"
+           r"karena|disebabkan|sebab|akibat|alasan|kendala|hambatan|faktor|kurang(nya)?|tidak adanya|"
+           r"gagal|terhenti|terhambat|belum)\b",
+    "when": r"\b(1[89]\d\d|20\d\d)\b",
+    "who": r"\b(mayor|walikota|wali kota|minister|menteri|head of|kepala|selaku|signed|menandatangani|"
+           r"[A-Z][a-z]+ [A-Z][a-z]+)\b",
+    "howmany": r"\d",
+    "list": r"(;|:|\b(namely|include|including|comprise|consist|such as|yaitu|yakni|antara lain|diantaranya|"
+            r"meliputi|terdiri|berupa|adalah)\b|\d\)|\b[a-e]\))",
+    "compare": r"\b(while|whereas|both|unlike|similar|sedangkan|sementara|keduanya|sama)\b",
+}
+
+
+_MONEY_QUESTION = re.compile(
+    r"\b(how much (money|did it cost|does it cost|funding|budget)|cost|costs|budget|funding|"
+    r"berapa (biaya|anggaran|dana|nilai)|biaya|anggaran|nilai dana)\b", re.I)
+_AMOUNT = re.compile(
+    r"(\bRp\.?\s?\d|rupiah|\bUSD\b|US\$|\$\s?\d|dollars?|\bwon\b|francs?|euros?|€|"
+    r"\bjuta\b|\bmiliar\b|\bmillion\b|\bbillion\b|\btriliun\b)", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w-]+|[A-Z]{2,})\b")
+
+
+def lacks_asked_amount(question: str, cands: list[_Cand]) -> bool:
+    """A question about money whose best sentences name no amount (with the question's names).
+
+    The papers answer "how much did X cost?" only with a sentence that gives an
+    amount; when none of the best sentences does, the papers do not say.
+    """
+    if not _MONEY_QUESTION.search(question):
+        return False
+    names = {n.lower() for n in _NAME.findall(question)} - {"how", "what", "berapa", "i"}
+    for c in cands:
+        if _AMOUNT.search(c.text) and (not names or any(n in c.text.lower() for n in names)):
+            return False
+    return True
+
+
+def cue_score(sentence: str, qtype: str) -> float:
+    """1 when the sentence carries what its question type asks for (a cause, a date, a name …)."""
+    pattern = _CUES.get(qtype)
+    return 1.0 if pattern and re.search(pattern, sentence, flags=0 if qtype == "who" else re.I) else 0.0
+
+
+def _best_per_passage_first(cands: list[_Cand], passages: int) -> list[_Cand]:
+    """The best sentence of each of the best ``passages`` passages first, then the rest by score."""
+    first: list[_Cand] = []
+    seen: set[str] = set()
+    for c in sorted(cands, key=lambda c: (c.hit.rank, -c.score)):
+        if c.hit.passage.passage_id not in seen and len(seen) < passages:
+            seen.add(c.hit.passage.passage_id)
+            first.append(c)
+    first.sort(key=lambda c: -c.score)
+    return first + [c for c in cands if c not in first]
 
 
 def _interleave_by_doc(cands: list[_Cand]) -> list[_Cand]:
@@ -290,8 +395,9 @@ def compose(question: str, chosen: list[_Cand], hits: list[Hit], snapshot: Snaps
             language=meta.get("language", ""),
         ))
         body = " ".join(c.text.split())
-        if meta.get("language") and meta.get("language") != question_lang:
-            body = f"_({'Indonesian' if meta['language'] == 'id' else 'English'})_ {body}"
+        sentence_lang = detect_language(c.text)
+        if sentence_lang != question_lang:
+            body = f"_({'Indonesian' if sentence_lang == 'id' else 'English'})_ {body}"
         line = f"{body} [{n}]"
         by_doc.setdefault(c.doc_id, []).append(line)
         lines.append(line)

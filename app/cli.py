@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,11 +15,32 @@ from ingest.errors import SisterQAError
 def _settings(ctx: click.Context, **flags):
     from .settings import load_settings
 
-    return load_settings({k: v for k, v in flags.items() if v is not None})
+    try:
+        return load_settings({k: v for k, v in flags.items() if v is not None})
+    except (ValueError, OSError) as e:  # a bad number, an unreadable or invalid sisterqa.toml
+        click.echo(f"error: invalid settings (sisterqa.toml or SISTERQA_* variables): {_plain(str(e))}",
+                   err=True)
+        sys.exit(2)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # all but tab
+
+
+def _plain(text: str, keep: str = "") -> str:
+    """Text safe to print on a terminal: control characters (escapes, newlines) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else f"\\x{ord(m.group()):02x}", text)
+
+
+def _shown_path(path: str, root: Path) -> str:
+    """A file as the user knows it: relative to the project root when it is inside it."""
+    import os
+
+    rel = os.path.relpath(Path(path).resolve(), Path(root).resolve())
+    return path if rel.startswith("..") else rel
 
 
 def _fail(e: SisterQAError) -> None:
-    click.echo(f"error: {e}", err=True)
+    click.echo(f"error: {_plain(str(e))}", err=True)
     sys.exit(e.exit_code)
 
 
@@ -65,10 +87,14 @@ def ingest(ctx, paths, index_dir, full, embedder):
                                 progress=progress)
     except SisterQAError as e:
         _fail(e)
+    except OSError as e:  # the index directory cannot be written: permissions, a full disk
+        click.echo(f"error: cannot write the index in {_plain(str(s.index_dir))}: "
+                   f"{_plain(e.strerror or str(e))}; the previous index is unchanged", err=True)
+        sys.exit(1)
     if report.rebuild_reason:
-        click.echo(report.rebuild_reason, err=True)
+        click.echo(_plain(report.rebuild_reason), err=True)
     for path, reason in report.failed:
-        click.echo(f"error: {path}: {reason}", err=True)
+        click.echo(f"error: {_plain(_shown_path(path, s.root))}: {_plain(reason)}", err=True)
     click.echo(f"ingest: {report.summary()}")
     if report.failed:
         sys.exit(2)
@@ -127,7 +153,7 @@ def docs(ctx, index_dir, as_json):
         return
     for r in rows:
         year = r["year"] or "n.d."
-        click.echo(f"{r['doc_id']}  [{r['language']}, {year}, {r['chunks']} passages]  {r['title']}")
+        click.echo(_plain(f"{r['doc_id']}  [{r['language']}, {year}, {r['chunks']} passages]  {r['title']}"))
 
 
 def passage_json(hit, snapshot=None) -> dict:
@@ -160,6 +186,9 @@ def search(ctx, query, index_dir, k, as_json):
     from index.search import Searcher
 
     s = _settings(ctx, index_dir=index_dir)
+    if not query.strip():
+        click.echo("error: the query is empty; say what to look for in the papers", err=True)
+        sys.exit(1)
     try:
         searcher = Searcher(s.index_dir, s.search)
         hits = searcher.search(query, k=k)
@@ -171,8 +200,8 @@ def search(ctx, query, index_dir, k, as_json):
         return
     for r in rows:
         where = r["section"] + (f", p. {r['page']}" if r["page"] else "")
-        click.echo(f"[{r['rank']}] {r['score']:.3f}  {r['title']}  ({where})")
-        click.echo("    " + r["text"][:300].replace("\n", " ") + ("…" if len(r["text"]) > 300 else ""))
+        click.echo(_plain(f"[{r['rank']}] {r['score']:.3f}  {r['title']}  ({where})"))
+        click.echo("    " + _plain(r["text"][:300].replace("\n", " ")) + ("…" if len(r["text"]) > 300 else ""))
 
 
 @main.command()
@@ -209,16 +238,16 @@ def ask(ctx, question, history, index_dir, as_json, mode):
     if as_json:
         click.echo(json.dumps(answer.to_json(engine.snapshot), ensure_ascii=False, indent=2))
         return
-    click.echo(answer.text)
+    click.echo(_plain(answer.text, keep="\n"))
     if answer.notice:
-        click.echo(f"\nnote: {answer.notice}")
+        click.echo(f"\nnote: {_plain(answer.notice)}")
     if answer.unsupported:
         click.echo(f"note: {len(answer.unsupported)} sentence(s) of the LLM's answer cite no passage")
     if answer.citations:
         click.echo("")
     for c in answer.citations:
         where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page else "") if x)
-        click.echo(f"[{c.n}] {c.title} ({where})")
+        click.echo(_plain(f"[{c.n}] {c.title} ({where})"))
 
 
 @main.command("eval")
@@ -272,6 +301,41 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
                 click.echo(f"  missing [{m['doc']}]: {m['quote']}")
             for g in f["got"]:
                 click.echo(f"  got {g['rank']}. {g['passage_id']}: {g['text'][:100]}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
+@click.option("--quick", is_flag=True, help="A smoke run for CI: one small paper, a few questions, 10k vectors.")
+@click.option("--sizes", default=None,
+              help="Scale sizes in chunks, comma-separated (default 10000,100000,1000000; 0 skips the scale part).")
+@click.option("--repeats", type=click.IntRange(1, 20), default=None,
+              help="Runs per timing, the median reported (default 3; 1 with --quick).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the JSON to this file.")
+def bench(as_json, quick, sizes, repeats, out):
+    """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
+    the vector and BM25 indexes at 10k-1M chunks.
+
+    \b
+    Example:
+      sisterqa bench --json --quick     # about a minute
+      sisterqa bench                    # the full run of the README (about half an hour on 2 cores)
+    """
+    from eval.bench import run_bench, summary
+
+    size_list = None
+    if sizes is not None:
+        size_list = [int(x) for x in sizes.replace("_", "").split(",") if x.strip() and int(x) > 0]
+    result = run_bench(quick=quick, sizes=size_list, repeats=repeats,
+                       progress=lambda m: click.echo(f"bench: {m}…", err=True))
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    if as_json:
+        click.echo(text)
+        return
+    click.echo(summary(result))
+    click.echo(f"\ntargets: {json.dumps(result['targets'])}")
 
 
 @main.command()

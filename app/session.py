@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -39,28 +40,58 @@ class Engine:
         """Pick up a newly published index; True when it changed."""
         return self.searcher.refresh()
 
+    followup = "vector"  # how earlier turns feed retrieval: concat, vector, entities, none (see README)
+    followup_weight = 0.5  # "vector": weight of the earlier turn's vector
+
     def retrieval_query(self, question: str, history: list[str]) -> str:
         """The text searched for: a follow-up carries the earlier turn along."""
-        if not history:
+        if not history or self.followup == "none":
             return question
+        if self.followup == "entities":
+            return f"{question} {' '.join(_entities(history[-1]))}".strip()
         return f"{history[-1]} {question}"
+
+    def query_vector(self, question: str, query: str, history: list[str]) -> np.ndarray:
+        """The dense query: of the retrieval query, or the question plus the earlier turn's vector."""
+        if history and self.followup == "vector":
+            v = self.searcher.embedder.embed_queries([question, history[-1]])
+            q = v[0] + self.followup_weight * v[1]
+            return q / np.linalg.norm(q)
+        return self.searcher.embed_query(query)
+
+    def retrieve(self, question: str, history: list[str], doc_ids: set[str] | None = None):
+        """(retrieval query, query vector, hits) for a question in its conversation."""
+        query = self.retrieval_query(question, history)
+        qvec = self.query_vector(question, query, history)
+        hits = self.searcher.search(query, k=max(10, self.settings.search.k), doc_ids=doc_ids,
+                                    query_vec=qvec)
+        return query, qvec, hits
 
     def answer(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
                mode: str | None = None) -> Answer:
         """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first."""
         t0 = time.perf_counter()
-        question = " ".join((question or "").split())
+        question = " ".join(_CONTROL.sub(" ", question or "").split())
         if not question:
             raise BadQuestion("the question is empty; ask something about the papers")
+        if not any(c.isalnum() for c in question):
+            raise BadQuestion("the question has no words; ask something about the papers")
+        if mode == "auto":
+            mode = None
+        if mode not in (None, "extractive", "llm"):
+            raise BadQuestion(f"unknown answer mode {mode!r}; use auto, extractive or llm")
+        if mode == "llm" and not self._llm_enabled():
+            from .llm import LLMUnavailable
+
+            raise LLMUnavailable()
         notice = None
         if len(question) > MAX_QUESTION_CHARS:
             question = question[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
             notice = f"the question was cut to its first {MAX_QUESTION_CHARS} characters"
+        if _other_script(question):
+            notice = "; ".join(x for x in (notice, OTHER_SCRIPT_NOTICE) if x)
         history = [" ".join(h.split()) for h in history if h and h.strip()]
-        query = self.retrieval_query(question, history)
-        qvec = self.searcher.embed_query(query)
-        hits = self.searcher.search(query, k=max(10, self.settings.search.k), doc_ids=doc_ids,
-                                    query_vec=qvec)
+        query, qvec, hits = self.retrieve(question, history, doc_ids)
         t1 = time.perf_counter()
         lang = detect_language(question)
         answer = self.extractive.answer(question, query, qvec, hits, self.snapshot, lang)
@@ -78,10 +109,39 @@ class Engine:
         )
 
     def _llm_enabled(self) -> bool:
-        return False
+        """Whether an LLM server is configured (base URL and model)."""
+        return self.settings.llm.configured
 
     def _llm_answer(self, question, history, hits, fallback: Answer) -> Answer:
-        return fallback
+        """The LLM's cited answer; ``fallback`` (with a notice) when the server fails."""
+        from .llm import LLMAnswerer
+
+        if self._llm is None:
+            self._llm = LLMAnswerer(self.settings.llm)  # raises LLMUnavailable when not configured
+        return self._llm.answer(question, history, hits, self.snapshot, self.searcher.embedder, fallback)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+OTHER_SCRIPT_NOTICE = (
+    "the papers are in English and Indonesian; a question in either language finds them best"
+)
+
+
+def _other_script(text: str) -> bool:
+    """Whether most letters of ``text`` are not Latin (Korean, Chinese, Arabic, …)."""
+    import unicodedata
+
+    letters = [c for c in text if c.isalpha()]
+    other = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
+    return bool(letters) and other * 2 > len(letters)
+
+
+def _entities(text: str) -> list[str]:
+    """Names, numbers and acronyms of a sentence: what a follow-up's pronouns refer to."""
+    import re
+
+    words = re.findall(r"[\w][\w\-’']*", text)
+    return [w for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or w.isupper() or w[:1].isdigit()]
 
 
 @dataclass

@@ -73,10 +73,9 @@ def load_settings(
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
 
     s = Settings(root=cwd)
-    if "index_dir" in values:
-        s = replace(s, index_dir=Path(values["index_dir"]))
-    if "corpus_dir" in values:
-        s = replace(s, corpus_dir=Path(values["corpus_dir"]))
+    # Relative folders are relative to ``cwd`` (the project root), not the process's folder.
+    s = replace(s, index_dir=cwd / Path(values.get("index_dir", s.index_dir)),
+                corpus_dir=cwd / Path(values.get("corpus_dir", s.corpus_dir)))
     build = s.build
     if "embedder" in values:
         build = replace(build, embedder=str(values["embedder"]))

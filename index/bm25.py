@@ -44,6 +44,12 @@ def tokenize(text: str, language: str) -> list[str]:
     return _stemmer(language).stemWords(words)
 
 
+def tokenize_words(text: str) -> tuple[list[str], list[str]]:
+    """A query's content words stemmed the English way and the Indonesian way."""
+    words = [w for w in _WORD.findall(normalize(text)) if w not in STOP_EN and w not in STOP_ID]
+    return _stemmer("en").stemWords(words), _stemmer("id").stemWords(words)
+
+
 def tokenize_query(text: str) -> list[str]:
     """A query may be in either language and about a paper in either: stem it both ways."""
     words = [w for w in _WORD.findall(normalize(text)) if w not in STOP_EN and w not in STOP_ID]

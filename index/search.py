@@ -25,6 +25,10 @@ class SearchSettings:
     alpha: float = 0.7  # weighted: share of the dense score
     rrf_k: int = 60
     candidates: int = 100  # dense candidates considered before fusion
+    sentence_weight: float = 0.5  # share of the best sentence's similarity in a passage's dense score
+    lang_balance: float = 0.99  # share of the score scaled within each paper language (0: off)
+    reference_penalty: float = 0.5  # multiplier for passages in reference lists
+    title_boost: float = 0.2  # added when the query names words of the paper's title or authors
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Searcher:
     def _current_name(self) -> str | None:
         try:
             return (self.index_root / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        except (OSError, UnicodeDecodeError):
             return None
 
     def _check_embedder(self) -> None:
@@ -72,7 +76,7 @@ class Searcher:
         if name == self._current:
             return False
         self.snapshot = open_snapshot(self.index_root)
-        self._current = name
+        self._current = self.snapshot.path.name  # open_snapshot may have found a newer version
         self._check_embedder()
         return True
 
@@ -95,6 +99,15 @@ class Searcher:
         q = self.embed_query(query) if query_vec is None else query_vec
         dense, bm25 = self.signal_scores(query, q)
         fused = fuse(dense, bm25, self.settings)
+        table = self.tables()
+        if self.settings.lang_balance:
+            share = self.settings.lang_balance
+            fused = share * _balance(fused, table.passage_lang) + (1 - share) * _balance(
+                fused, np.zeros(len(fused)))
+        if self.settings.reference_penalty != 1.0:
+            fused = np.where(table.is_reference, fused * self.settings.reference_penalty, fused)
+        if self.settings.title_boost:
+            fused = fused + self.settings.title_boost * table.title_match(query)
         if doc_ids:
             mask = np.array([p.doc_id in doc_ids for p in snap.passages])
             fused = np.where(mask, fused, -np.inf)
@@ -105,6 +118,12 @@ class Searcher:
             for r, i in enumerate(order) if np.isfinite(fused[i])
         ]
 
+    def tables(self) -> "PassageTables":
+        """Per-passage arrays derived from the snapshot (built once per index version)."""
+        if getattr(self, "_tables", None) is None or self._tables.path != self.snapshot.path:
+            self._tables = PassageTables(self.snapshot)
+        return self._tables
+
     def signal_scores(self, query: str, query_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Dense (cosine) and BM25 scores of every passage for one query."""
         snap = self.snapshot
@@ -114,8 +133,91 @@ class Searcher:
         dense = np.full(n, float(scores[0][ids[0] >= 0].min()) if m else 0.0, dtype=np.float64)
         valid = ids[0] >= 0
         dense[ids[0][valid]] = scores[0][valid]
+        w = self.settings.sentence_weight
+        if w:
+            dense = (1 - w) * dense + w * self.tables().best_sentence(query_vec)
         bm25 = snap.bm25.scores(query).astype(np.float64)
         return dense, bm25
+
+
+_REFERENCE_SECTION = ("references", "referensi", "daftar pustaka", "bibliography", "refbacks", "article metrics")
+
+
+class PassageTables:
+    """Arrays over all passages: language, reference flags, sentence vectors, title words."""
+
+    def __init__(self, snap: Snapshot):
+        from ingest.normalize import normalize
+
+        self.path = snap.path
+        metas = {p["doc_id"]: p for p in snap.papers}
+        self.passage_lang = np.array([metas[p.doc_id].get("language", "en") for p in snap.passages])
+        self.is_reference = np.array([
+            any(p.section.lower().startswith(r) or f"› {r}" in p.section.lower() for r in _REFERENCE_SECTION)
+            for p in snap.passages
+        ])
+        # Sentences of each passage, as one flat table: passage i owns rows owner == i.
+        vecs, owner = [], []
+        for i, p in enumerate(snap.passages):
+            spans, sv = snap.sentences(p.doc_id)
+            if not len(spans):
+                continue
+            inside = np.nonzero((spans[:, 0] < p.end) & (spans[:, 1] > p.start))[0]
+            vecs.append(sv[inside])
+            owner.extend([i] * len(inside))
+        self.sentence_vectors = np.vstack(vecs) if vecs else np.zeros((0, snap.dense.dim), np.float32)
+        self.sentence_owner = np.array(owner, dtype=np.int64)
+        self.n = len(snap.passages)
+        # Title and author words of each paper: naming them in a query routes to that paper.
+        from .bm25 import STOP_EN, STOP_ID
+
+        df: dict[str, int] = {}
+        for meta in metas.values():
+            for w in set(normalize(meta.get("title") or "").split()):
+                df[w] = df.get(w, 0) + 1
+        common = {w for w, c in df.items() if c > max(2, 0.4 * len(metas))}
+        generic = common | {"sister", "city", "cities", "cooperation", "kerjasama", "kota", "paradiplomacy",
+                   "paradiplomasi", "smart", "case", "study", "future", "implementation", "implementasi",
+                   "praktik", "pemerintah", "government", "tahun", "between", "antara", "dengan", "within",
+                   "initiative", "kendala", "alasan", "memilih", "sebagai", "mitra", "proposal", "skripsi",
+                   "bab", "friendship", "dalam", "from", "south", "korea", "selatan", "the", "and"}
+        self._doc_words: dict[str, set[str]] = {}
+        for doc_id, meta in metas.items():
+            text = " ".join([meta.get("title") or "", *(meta.get("authors") or [])])
+            words = {w for w in normalize(text).split() if len(w) > 2 and not w.isdigit()}
+            self._doc_words[doc_id] = words - generic - STOP_EN - STOP_ID
+        self._passage_doc = [p.doc_id for p in snap.passages]
+
+    def best_sentence(self, query_vec: np.ndarray) -> np.ndarray:
+        """Each passage's best sentence similarity to the query (0 for none)."""
+        out = np.zeros(self.n, dtype=np.float64)
+        if len(self.sentence_owner):
+            sims = self.sentence_vectors @ query_vec
+            np.maximum.at(out, self.sentence_owner, sims)
+        return out
+
+    def title_match(self, query: str) -> np.ndarray:
+        """Share of the query's title words that name each passage's paper (0..1)."""
+        from ingest.normalize import normalize
+
+        q = set(normalize(query).split())
+        all_words = set().union(*self._doc_words.values()) if self._doc_words else set()
+        named = q & all_words
+        if not named:
+            return np.zeros(self.n)
+        score = {d: len(named & w) / len(named) for d, w in self._doc_words.items()}
+        return np.array([score[d] for d in self._passage_doc])
+
+
+def _balance(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Min-max scale scores within each group, so each language's best passage competes."""
+    from .fusion import minmax
+
+    out = np.array(scores, dtype=np.float64)
+    for g in np.unique(groups):
+        m = groups == g
+        out[m] = minmax(scores[m])
+    return out
 
 
 def fuse(dense: np.ndarray, bm25: np.ndarray, settings: SearchSettings) -> np.ndarray:

