@@ -219,6 +219,10 @@ def bench_system(work: Path, corpus_src: Path, quick: bool, repeats: int, gold: 
             raise RuntimeError(f"bench: adding one paper added {report.added}")
         added_chunks.append(report.embedded)
 
+    for p in corpus.glob("bench-added-*"):  # back to the corpus as it is: queries see its papers only
+        p.unlink()
+    ingest([corpus], index_dir, settings, root=work)
+
     progress("warm queries")
     q = _bench_queries(work, index_dir, gold, passes=1 if quick else 2)
     out = {
