@@ -66,8 +66,6 @@ class Answer:
     retrieval_query: str = ""
 
     def to_json(self, snapshot: Snapshot | None = None) -> dict:
-        from .cli import passage_json
-
         d = {
             "question": self.question,
             "answer": self.text,
@@ -84,6 +82,19 @@ class Answer:
         if self.retrieval_query and self.retrieval_query != self.question:
             d["retrieval_query"] = self.retrieval_query
         return d
+
+
+def passage_json(hit: Hit, snapshot: Snapshot | None = None) -> dict:
+    """A hit as the contract's passage object (with each signal's score added)."""
+    p = hit.passage
+    d = {
+        "rank": hit.rank, "passage_id": p.passage_id, "doc_id": p.doc_id, "section": p.section,
+        "page": p.page, "score": round(hit.score, 6), "text": p.text,
+        "scores": {k: (round(v, 6) if v is not None else None) for k, v in hit.scores.items()},
+    }
+    if snapshot is not None:
+        d["title"] = snapshot.paper_meta(p.doc_id)["title"]
+    return d
 
 
 def verify(answer: Answer, snapshot: Snapshot) -> None:
@@ -162,7 +173,6 @@ class AnswerSettings:
     passage_weight: float = 0.2  # the retrieval score of the sentence's passage (0..1 over the hits)
     balance_languages: bool = True  # scale sentence similarity within each paper language
     sim_spread: float = 0.2  # balanced similarity spans 1 - spread .. 1
-    per_passage_first: int = 0  # take the best sentence of this many top passages before the rest
     answer_type_window: int = 10  # a money question abstains when none of these sentences names an amount
     cue_weight: float = 0.15  # a sentence with the cue its question type asks for (a date for "when")
 
@@ -256,8 +266,6 @@ class ExtractiveAnswerer:
         pool = list(cands)
         if qtype == "compare":
             pool = _interleave_by_doc(pool)
-        elif s.per_passage_first:
-            pool = _best_per_passage_first(pool, s.per_passage_first)
         for c in pool:
             if len(chosen) >= s.max_sentences:
                 break
@@ -337,18 +345,6 @@ def cue_score(sentence: str, qtype: str) -> float:
     """1 when the sentence carries what its question type asks for (a cause, a date, a name …)."""
     pattern = _CUES.get(qtype)
     return 1.0 if pattern and re.search(pattern, sentence, flags=0 if qtype == "who" else re.I) else 0.0
-
-
-def _best_per_passage_first(cands: list[_Cand], passages: int) -> list[_Cand]:
-    """The best sentence of each of the best ``passages`` passages first, then the rest by score."""
-    first: list[_Cand] = []
-    seen: set[str] = set()
-    for c in sorted(cands, key=lambda c: (c.hit.rank, -c.score)):
-        if c.hit.passage.passage_id not in seen and len(seen) < passages:
-            seen.add(c.hit.passage.passage_id)
-            first.append(c)
-    first.sort(key=lambda c: -c.score)
-    return first + [c for c in cands if c not in first]
 
 
 def _interleave_by_doc(cands: list[_Cand]) -> list[_Cand]:
@@ -431,7 +427,3 @@ def abstain(question: str, hits: list[Hit], snapshot: Snapshot) -> Answer:
     if near:
         text += " The nearest passages are from: " + "; ".join(f"“{t}”" for t in near) + "."
     return Answer(question=question, text=text, citations=(), hits=tuple(hits), abstained=True)
-
-
-def renumber(answer: Answer, citations: list[Citation]) -> Answer:
-    return replace(answer, citations=tuple(citations))

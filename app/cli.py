@@ -156,19 +156,6 @@ def docs(ctx, index_dir, as_json):
         click.echo(_plain(f"{r['doc_id']}  [{r['language']}, {year}, {r['chunks']} passages]  {r['title']}"))
 
 
-def passage_json(hit, snapshot=None) -> dict:
-    """A hit as the contract's passage object (with each signal's score added)."""
-    p = hit.passage
-    d = {
-        "rank": hit.rank, "passage_id": p.passage_id, "doc_id": p.doc_id, "section": p.section,
-        "page": p.page, "score": round(hit.score, 6), "text": p.text,
-        "scores": {k: (round(v, 6) if v is not None else None) for k, v in hit.scores.items()},
-    }
-    if snapshot is not None:
-        d["title"] = snapshot.paper_meta(p.doc_id)["title"]
-    return d
-
-
 @main.command()
 @click.argument("query")
 @index_dir_option
@@ -184,6 +171,8 @@ def search(ctx, query, index_dir, k, as_json):
       sisterqa search "why did the South Tangerang Daejeon cooperation stall" --json
     """
     from index.search import Searcher
+
+    from .answer import passage_json
 
     s = _settings(ctx, index_dir=index_dir)
     if not query.strip():
