@@ -27,12 +27,12 @@ import numpy as np
 KINDS = ("flat", "hnsw", "ivfpq", "auto")
 
 # Exact search scans every vector: its single-query time grows linearly with
-# the corpus (measured on 2 cores: 0.9 ms at 10k, 16 ms at 100k, 161 ms at 1M),
+# the corpus (measured on 2 cores: 0.9 ms at 10k, 15 ms at 100k, 155 ms at 1M),
 # while IVF-PQ stays under a millisecond at recall@10 ≥ 0.99. Up to 100k
-# vectors the exact scan costs at most ~16 ms of a query and is exact; above,
-# IVF-PQ, which builds in 12 s at 100k and 59 s at 1M, against 195 s for HNSW
-# at 1M (HNSW needs efConstruction 64: with 40 it built in about the same time
-# on a busier machine and reached only 0.86 recall@10 at 1M).
+# vectors the exact scan costs at most ~15 ms of a query and is exact; above,
+# IVF-PQ, which builds in 11 s at 100k and 39 s at 1M, against 198 s for HNSW
+# at 1M (HNSW needs efConstruction 64: with 40 it reached only 0.86 recall@10
+# at 1M). Figures: README, Performance; eval/reports/bench.json.
 AUTO_EXACT_MAX = 100_000
 AUTO_ANN = "ivfpq"
 
