@@ -138,8 +138,6 @@ def _other_script(text: str) -> bool:
 
 def _entities(text: str) -> list[str]:
     """Names, numbers and acronyms of a sentence: what a follow-up's pronouns refer to."""
-    import re
-
     words = re.findall(r"[\w][\w\-’']*", text)
     return [w for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or w.isupper() or w[:1].isdigit()]
 

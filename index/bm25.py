@@ -52,9 +52,8 @@ def tokenize_words(text: str) -> tuple[list[str], list[str]]:
 
 def tokenize_query(text: str) -> list[str]:
     """A query may be in either language and about a paper in either: stem it both ways."""
-    words = [w for w in _WORD.findall(normalize(text)) if w not in STOP_EN and w not in STOP_ID]
     out: list[str] = []
-    for stems in (_stemmer("en").stemWords(words), _stemmer("id").stemWords(words)):
+    for stems in tokenize_words(text):
         for s in stems:
             if s not in out:
                 out.append(s)

@@ -11,7 +11,7 @@ from ingest.paper import Passage
 
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderMismatch
-from .fusion import rrf, weighted
+from .fusion import minmax, rrf, weighted
 from .store import CURRENT, Snapshot, open_snapshot
 
 
@@ -104,8 +104,7 @@ class Searcher:
         table = self.tables()
         if self.settings.lang_balance:
             share = self.settings.lang_balance
-            fused = share * _balance(fused, table.passage_lang) + (1 - share) * _balance(
-                fused, np.zeros(len(fused)))
+            fused = share * _balance(fused, table.passage_lang) + (1 - share) * minmax(fused)
         if self.settings.reference_penalty != 1.0:
             fused = np.where(table.is_reference, fused * self.settings.reference_penalty, fused)
         if self.settings.title_boost:
@@ -226,7 +225,6 @@ class PassageTables:
 
 def _balance(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Min-max scale scores within each group, so each language's best passage competes."""
-    from .fusion import minmax
 
     out = np.array(scores, dtype=np.float64)
     for g in np.unique(groups):
