@@ -47,6 +47,31 @@ def item_retrieval(passages: list[str], quotes: list[str]) -> dict:
     return {"ranks": ranks}
 
 
+def quote_overlaps(quote: str, evidence: str) -> bool:
+    """A citation's quote overlaps an evidence quote: half of either one's 4-grams occur in the other."""
+    return covers(evidence, quote) or covers(quote, evidence)
+
+
+def citation_scores(answerable: list[tuple[dict, dict]]) -> dict:
+    """``citation_precision`` and ``citation_support`` over (gold item, answer) pairs (answerable only).
+
+    Precision: share of all citations whose quote overlaps a gold evidence quote of its item.
+    Support: share of items where a cited passage (the returned passage with the citation's
+    ``passage_id``) covers a gold evidence quote.
+    """
+    cites = precise = supported = 0
+    for it, a in answerable:
+        quotes = [ev["quote"] for ev in it["evidence"]]
+        by_id = {p["passage_id"]: p["text"] for p in a["passages"]}
+        for c in a["citations"]:
+            cites += 1
+            precise += any(quote_overlaps(c["quote"], q) for q in quotes)
+        cited = [by_id[c["passage_id"]] for c in a["citations"] if c["passage_id"] in by_id]
+        supported += any(covers(text, q) for text in cited for q in quotes)
+    return {"citation_precision": precise / cites if cites else 0.0,
+            "citation_support": supported / max(1, len(answerable))}
+
+
 def percentile(values: list[float], q: float) -> float:
     """The ``q``-th percentile (0..100) by linear interpolation; 0 for no values."""
     if not values:
@@ -89,6 +114,7 @@ def compute(items: list[dict], answers: list[dict], paper_texts: dict[str, str] 
             facts += 1
             found_facts += normalize(fact) in ans
     out["keyfact_recall"] = found_facts / max(1, facts)
+    out.update(citation_scores(answerable))
     cites = valid = 0
     for it, a in zip(items, answers):
         for c in a["citations"]:

@@ -15,9 +15,10 @@ from .baselines import BM25Baseline, VanillaBaseline, vanilla_chunks
 GOLD = Path(__file__).resolve().parent / "gold.jsonl"
 SYSTEMS = ("system", "bm25", "vanilla")
 SUMMARY_METRICS = ("hit@1", "hit@5", "hit@10", "allev@10", "mrr@10", "keyfact_recall",
-                   "citation_validity", "abstention_accuracy", "false_abstention",
+                   "citation_precision", "citation_support", "citation_validity", "abstention_accuracy", "false_abstention",
                    "answer_words_median", "latency_ms_p50", "latency_ms_p95")
-GROUP_METRICS = ("hit@5", "allev@10", "mrr@10", "keyfact_recall")
+GROUP_METRICS = ("hit@5", "allev@10", "mrr@10", "keyfact_recall", "citation_precision")
+SPLITS = ("tune", "heldout")
 
 
 def load_gold(path: Path = GOLD) -> list[dict]:
@@ -56,7 +57,7 @@ def groups(items: list[dict], doc_language: dict[str, str]) -> dict[str, list[in
     for i, it in enumerate(items):
         out.setdefault(f"lang={it['lang']}", []).append(i)
         out.setdefault(f"type={it['type']}", []).append(i)
-        docs = {ev["doc"] for ev in it["evidence"]}
+        docs = {Path(ev["doc"]).stem for ev in it["evidence"]}
         if it["lang"] == "en" and any(doc_language.get(d) == "id" for d in docs):
             out.setdefault("en-about-id", []).append(i)
     return dict(sorted(out.items()))
@@ -80,7 +81,8 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
             texts[p["doc_id"]] = normalize(" ".join(t for _, t in raw.pages))
         except Exception:  # noqa: BLE001 - a missing source file: fall back to the indexed text
             texts[p["doc_id"]] = normalize(snap.paper_text(p["doc_id"]))
-    doc_language = {Path(p["path"]).name: p["language"] for p in snap.papers}
+    # Evidence names a paper by file; the stem matches, so x.txt and x.pdf are the same paper.
+    doc_language = {Path(p["path"]).stem: p["language"] for p in snap.papers}
 
     progress("system")
     runs = {"system": run_system(engine, items)}
@@ -106,6 +108,20 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
         for name, (answers, _) in runs.items():
             breakdown[group][name] = metrics.compute(sub, [answers[i] for i in idx], texts)
     result["breakdown"] = breakdown
+    splits = {}
+    for name in SPLITS:
+        idx = [i for i, it in enumerate(items) if it.get("split") == name]
+        if not idx:
+            continue
+        sub = [items[i] for i in idx]
+        per = {run: metrics.compute(sub, [answers[i] for i in idx], texts, [lat[i] for i in idx])
+               for run, (answers, lat) in runs.items()}
+        splits[name] = {"n": len(idx), "system": per.pop("system"), "baselines": per, "breakdown": {
+            g: {"n": len(gi), **{run: metrics.compute([items[i] for i in gi], [answers[i] for i in gi], texts)
+                                 for run, (answers, _) in runs.items()}}
+            for g, gi in groups(sub, doc_language).items() for gi in [[idx[j] for j in gi]]}}
+    if splits:
+        result["splits"] = splits
     result["runtime_s"] = round(time.perf_counter() - t0, 2)
     result["timing_s"] = {k: round(v, 2) for k, v in timing.items()}
     result["_predictions"] = runs["system"][0]
@@ -147,6 +163,18 @@ def table(result: dict, keys=SUMMARY_METRICS) -> str:
     return "\n".join(rows)
 
 
+def split_table(result: dict, keys=SUMMARY_METRICS) -> str:
+    """A Markdown table: metrics down, each split's system and baselines across."""
+    splits = result.get("splits", {})
+    cols = [(sp, c) for sp in splits for c in ["system", *splits[sp]["baselines"]]]
+    rows = ["| metric | " + " | ".join(f"{sp} {c} (n={splits[sp]['n']})" for sp, c in cols) + " |",
+            "| --- |" + " --- |" * len(cols)]
+    for k in keys:
+        vals = [splits[sp]["system"][k] if c == "system" else splits[sp]["baselines"][c][k] for sp, c in cols]
+        rows.append(f"| {k} | " + " | ".join(_fmt(k, v) for v in vals) + " |")
+    return "\n".join(rows)
+
+
 def breakdown_table(result: dict, keys=GROUP_METRICS) -> str:
     cols = ["system", *result["baselines"]]
     head = "| group | n | " + " | ".join(f"{k} ({c})" for k in keys for c in cols) + " |"
@@ -167,11 +195,32 @@ def write_report(result: dict, folder: Path) -> tuple[Path, Path]:
     png = folder / "chart.png"
     md.write_text(
         f"# sisterqa evaluation\n\n{result['n']} gold items, runtime {result['runtime_s']} s.\n\n"
-        f"## Overall\n\n{table(result)}\n\n## By group\n\n{breakdown_table(result)}\n\n"
+        f"## Overall\n\n{table(result)}\n\n"
+        + (f"## By split (tuning / held-out)\n\n{split_table(result)}\n\n" if result.get("splits") else "")
+        + f"## By group\n\n{breakdown_table(result)}\n\n"
         f"![chart]({png.name})\n", encoding="utf-8",
     )
     _chart(result, png)
+    write_answers(result, folder / "answers.md")
     return md, png
+
+
+def write_answers(result: dict, path: Path) -> Path:
+    """Every gold item beside the system's answer, for a person to read."""
+    out = [f"# Answers on the gold set\n\n{result['n']} items: question, reference answer, key facts "
+           "(✓ found in the answer, ✗ missing), and the system's answer with its citations.\n"]
+    for it, a in zip(result["_items"], result["_predictions"]):
+        ans = f" {normalize(a['answer'])} "
+        facts = ", ".join(f"{'✓' if normalize(f) in ans else '✗'} {f}" for f in it["key_facts"]) or "—"
+        hist = "".join(f"> earlier: {h}\n>\n" for h in it.get("history", []))
+        cites = "\n".join(f"  - [{c['n']}] {c.get('title', c['doc_id'])[:70]} — {c.get('section', '')[:50]}"
+                          for c in a["citations"])
+        out.append(
+            f"## {it['id']} ({it['type']}, {it['lang']}, {it.get('split', '-')})\n\n{hist}> **{it['question']}**\n\n"
+            f"**Reference:** {it['answer']}\n\n**Key facts:** {facts}\n\n"
+            f"**System{' (abstained)' if a['abstained'] else ''}:**\n\n{a['answer']}\n\n{cites}\n")
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path
 
 
 def _chart(result: dict, path: Path) -> None:
