@@ -8,11 +8,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dataclasses import replace
+
+from index.fusion import interleave
 from index.search import Searcher
 from ingest.errors import SisterQAError
 from ingest.language import detect_language
 
-from .answer import Answer, AnswerSettings, ExtractiveAnswerer, verify
+from .answer import Answer, verify
+from .extract import AnswerSettings, ExtractiveAnswerer, query_terms
+from .question import analyse, question_type
 from .settings import Settings
 
 MAX_QUESTION_CHARS = 2000
@@ -42,6 +47,8 @@ class Engine:
 
     followup = "vector"  # how earlier turns feed retrieval: concat, vector, entities, none (see README)
     followup_weight = 0.5  # "vector": weight of the earlier turn's vector
+    compare_sides = True  # a comparison retrieves for each side it names, then merges
+    side_depth = 3  # … taking this many passages of each side first
 
     def retrieval_query(self, question: str, history: list[str]) -> str:
         """The text searched for: a follow-up carries the earlier turn along."""
@@ -63,8 +70,17 @@ class Engine:
         """(retrieval query, query vector, hits) for a question in its conversation."""
         query = self.retrieval_query(question, history)
         qvec = self.query_vector(question, query, history)
-        hits = self.searcher.search(query, k=max(10, self.settings.search.k), doc_ids=doc_ids,
-                                    query_vec=qvec)
+        k = max(10, self.settings.search.k)
+        hits = self.searcher.search(query, k=k, doc_ids=doc_ids, query_vec=qvec)
+        if self.compare_sides and question_type(question) == "compare":
+            sides = self.sides(question, self.focus(question, history))
+            if len(sides) > 1:  # each side's best passages, in turn, then the rest
+                per_side = [self.searcher.search(query, k=k, query_vec=qvec,
+                                                 doc_ids=docs & doc_ids if doc_ids else docs)
+                            for _, docs in sides]
+                merged = interleave(per_side, self.side_depth * len(sides), key=lambda h: h.passage.passage_id)
+                merged = _fill(merged, hits, k)
+                hits = [replace(h, rank=i + 1) for i, h in enumerate(merged)]
         return query, qvec, hits
 
     def answer(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
@@ -93,20 +109,59 @@ class Engine:
         history = [" ".join(h.split()) for h in history if h and h.strip()]
         query, qvec, hits = self.retrieve(question, history, doc_ids)
         t1 = time.perf_counter()
-        lang = detect_language(question)
-        answer = self.extractive.answer(question, query, qvec, hits, self.snapshot, lang)
+        answer = self.extractive_answer(question, history, qvec, hits)
         if mode == "llm" or (mode is None and self.settings.llm.configured and self._llm_enabled()):
             answer = self._llm_answer(question, history, hits, answer)
         verify(answer, self.snapshot)
         t2 = time.perf_counter()
-        from dataclasses import replace
-
         return replace(
             answer,
             timings={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000},
             notice=answer.notice or notice,
             retrieval_query=query,
         )
+
+    def focus(self, question: str, history: list[str]) -> set[str]:
+        """The papers a question is about: those its names point to, else those of the earlier turns."""
+        router = self.searcher.router()
+        for text in [question, *reversed(history)]:
+            f = router.focus(text)
+            if f:
+                return f
+        return set()
+
+    def sides(self, question: str, focus: set[str]) -> list[tuple[str, set[str]]]:
+        """For a comparison: each side the question names (a partnership, a city, a paper) and its papers."""
+        from .compose import paper_label, side_label
+
+        router = self.searcher.router()
+        sides: list[tuple[str, set[str]]] = []
+        for g in router.groups(question):
+            top = max(g.scores.values())
+            if top < 0.5 or g.weight < 0.35:
+                continue
+            docs = {d for d, v in g.scores.items() if v >= 0.75 * top}
+            for i, (label, other) in enumerate(sides):
+                if docs == other or docs < other:
+                    break
+                if docs > other:
+                    sides[i] = (side_label(g.text), docs)
+                    break
+            else:
+                sides.append((side_label(g.text), docs))
+        if len(sides) < 2 and len(focus) > 1:  # one partnership, several papers: each paper is a side
+            sides = [(paper_label(self.snapshot, d), {d}) for d in sorted(focus)]
+        return sides
+
+    def extractive_answer(self, question: str, history: list[str], qvec, hits) -> Answer:
+        q = analyse(question)
+        focus = self.focus(question, history)
+        router = self.searcher.router()
+        from index.lexicon import lexicon
+
+        terms = query_terms(q, router.names(question), lexicon())
+        sides = self.sides(question, focus) if q.qtype == "compare" else None
+        return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides)
 
     def _llm_enabled(self) -> bool:
         """Whether an LLM server is configured (base URL and model)."""
@@ -134,6 +189,12 @@ def _other_script(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     other = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
     return bool(letters) and other * 2 > len(letters)
+
+
+def _fill(first: list, rest: list, k: int) -> list:
+    """``first``, then the passages of ``rest`` not in it, up to ``k``."""
+    ids = {h.passage.passage_id for h in first}
+    return (first + [h for h in rest if h.passage.passage_id not in ids])[:k]
 
 
 def _entities(text: str) -> list[str]:

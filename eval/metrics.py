@@ -62,11 +62,11 @@ def citation_scores(answerable: list[tuple[dict, dict]]) -> dict:
     cites = precise = supported = 0
     for it, a in answerable:
         quotes = [ev["quote"] for ev in it["evidence"]]
-        by_id = {p["passage_id"]: p["text"] for p in a["passages"]}
+        by_id = {p.get("passage_id"): p["text"] for p in a["passages"]}
         for c in a["citations"]:
             cites += 1
             precise += any(quote_overlaps(c["quote"], q) for q in quotes)
-        cited = [by_id[c["passage_id"]] for c in a["citations"] if c["passage_id"] in by_id]
+        cited = [by_id[c.get("passage_id")] for c in a["citations"] if c.get("passage_id") in by_id]
         supported += any(covers(text, q) for text in cited for q in quotes)
     return {"citation_precision": precise / cites if cites else 0.0,
             "citation_support": supported / max(1, len(answerable))}

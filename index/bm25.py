@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -31,10 +32,28 @@ STOP_ID = frozenset(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# Indonesian words are cut to their roots by PySastrawi (a root-word list, so kendala, jembatan and
+# kerjasama stay whole) or by the Snowball stemmer (which cuts them to ndala, jembat, rjasama).
+INDONESIAN_STEMMER = os.environ.get("SISTERQA_ID_STEMMER", "sastrawi")
+TOKENIZER = f"words-nostop-stem-en:snowball-id:{INDONESIAN_STEMMER}"  # recorded in the manifest
+
+
+class _Sastrawi:
+    def stemWord(self, word: str) -> str:  # noqa: N802 - PyStemmer's names
+        from .lexicon import indonesian_root
+
+        return indonesian_root(word)
+
+    def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802
+        return [self.stemWord(w) for w in words]
+
+
 @lru_cache(maxsize=4)
 def _stemmer(language: str):
     import Stemmer
 
+    if language == "id" and INDONESIAN_STEMMER == "sastrawi":
+        return _Sastrawi()
     return Stemmer.Stemmer({"id": "indonesian"}.get(language, "english"))
 
 

@@ -18,7 +18,7 @@ from ingest.read import doc_id_for, read_metadata, read_paper
 from ingest.sentences import split_sentences
 
 from . import store
-from .bm25 import BM25Index
+from .bm25 import TOKENIZER, BM25Index
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import IndexCorrupt
 from .store import IndexDir
@@ -43,6 +43,7 @@ class BuildSettings:
             "embedder": embedder_id(self.embedder),
             "chunk": self.chunk.to_dict(),
             "embed_context": self.embed_context,
+            "bm25_tokenizer": TOKENIZER,
         }
 
 

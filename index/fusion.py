@@ -28,3 +28,16 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 def weighted(dense: np.ndarray, sparse: np.ndarray, alpha: float) -> np.ndarray:
     """``alpha`` × normalised dense + (1 − ``alpha``) × normalised BM25."""
     return alpha * minmax(dense) + (1 - alpha) * minmax(sparse)
+
+
+def interleave(rankings: list[list], k: int, key=lambda x: x) -> list:
+    """Round-robin merge of ranked lists (first of each, then second of each …), without repeats."""
+    out, seen = [], set()
+    for i in range(max((len(r) for r in rankings), default=0)):
+        for r in rankings:
+            if i < len(r) and key(r[i]) not in seen:
+                seen.add(key(r[i]))
+                out.append(r[i])
+                if len(out) >= k:
+                    return out
+    return out

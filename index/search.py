@@ -28,7 +28,8 @@ class SearchSettings:
     sentence_weight: float = 0.5  # share of the best sentence's similarity in a passage's dense score
     lang_balance: float = 0.99  # share of the score scaled within each paper language (0: off)
     reference_penalty: float = 0.5  # multiplier for passages in reference lists
-    title_boost: float = 0.2  # added when the query names words of the paper's title or authors
+    title_boost: float = 0.2  # × the share of the query's names that point at the passage's paper (routing)
+    translation_weight: float = 0.5  # BM25 of the query's words translated to the other language (0: off)
     reranker: str | None = None  # a sentence-transformers CrossEncoder (name or path); off by default
     rerank_top: int = 20  # how many fused candidates the cross-encoder re-scores
 
@@ -108,7 +109,7 @@ class Searcher:
         if self.settings.reference_penalty != 1.0:
             fused = np.where(table.is_reference, fused * self.settings.reference_penalty, fused)
         if self.settings.title_boost:
-            fused = fused + self.settings.title_boost * table.title_match(query)
+            fused = fused + self.settings.title_boost * table.paper_scores(self.router().scores(query))
         if doc_ids:
             mask = np.array([p.doc_id in doc_ids for p in snap.passages])
             fused = np.where(mask, fused, -np.inf)
@@ -132,6 +133,20 @@ class Searcher:
             self._reranker = CrossEncoderReranker(self.settings.reranker)
         return self._reranker
 
+    def router(self):
+        """The papers' name statistics (built once per index version), for routing by the names asked."""
+        if getattr(self, "_router", None) is None or self._router_path != self.snapshot.path:
+            from .lexicon import lexicon
+            from .routing import PaperRouter
+
+            lex = lexicon()
+            translate = (lambda w: lex.to_indonesian(w) + lex.to_english(w)) if lex else None
+            snap = self.snapshot
+            self._router = PaperRouter(snap.papers, {p["doc_id"]: snap.paper_text(p["doc_id"]) for p in snap.papers},
+                                       translate)
+            self._router_path = snap.path
+        return self._router
+
     def tables(self) -> "PassageTables":
         """Per-passage arrays derived from the snapshot (built once per index version)."""
         if getattr(self, "_tables", None) is None or self._tables.path != self.snapshot.path:
@@ -151,6 +166,10 @@ class Searcher:
         if w:
             dense = (1 - w) * dense + w * self.tables().best_sentence(query_vec)
         bm25 = snap.bm25.scores(query).astype(np.float64)
+        if self.settings.translation_weight:
+            other = translated_query(query)
+            if other:
+                bm25 = bm25 + self.settings.translation_weight * snap.bm25.scores(other)
         return dense, bm25
 
 
@@ -158,7 +177,7 @@ _REFERENCE_SECTION = ("references", "referensi", "daftar pustaka", "bibliography
 
 
 class PassageTables:
-    """Arrays over all passages: language, reference flags, sentence vectors, title words."""
+    """Arrays over all passages: language, reference flags, sentence vectors, paper of each."""
 
     def __init__(self, snap: Snapshot):
         from ingest.normalize import normalize
@@ -181,25 +200,10 @@ class PassageTables:
             owner.extend([i] * len(inside))
         self.sentence_vectors = np.vstack(vecs) if vecs else np.zeros((0, snap.dense.dim), np.float32)
         self.sentence_owner = np.array(owner, dtype=np.int64)
+        starts = np.r_[0, np.nonzero(np.diff(self.sentence_owner))[0] + 1] if len(owner) else np.zeros(0, int)
+        self._run_starts = starts
+        self._owners = self.sentence_owner[starts] if len(owner) else np.zeros(0, int)
         self.n = len(snap.passages)
-        # Title and author words of each paper: naming them in a query routes to that paper.
-        from .bm25 import STOP_EN, STOP_ID
-
-        df: dict[str, int] = {}
-        for meta in metas.values():
-            for w in set(normalize(meta.get("title") or "").split()):
-                df[w] = df.get(w, 0) + 1
-        common = {w for w, c in df.items() if c > max(2, 0.4 * len(metas))}
-        generic = common | {"sister", "city", "cities", "cooperation", "kerjasama", "kota", "paradiplomacy",
-                   "paradiplomasi", "smart", "case", "study", "future", "implementation", "implementasi",
-                   "praktik", "pemerintah", "government", "tahun", "between", "antara", "dengan", "within",
-                   "initiative", "kendala", "alasan", "memilih", "sebagai", "mitra", "proposal", "skripsi",
-                   "bab", "friendship", "dalam", "from", "south", "korea", "selatan", "the", "and"}
-        self._doc_words: dict[str, set[str]] = {}
-        for doc_id, meta in metas.items():
-            text = " ".join([meta.get("title") or "", *(meta.get("authors") or [])])
-            words = {w for w in normalize(text).split() if len(w) > 2 and not w.isdigit()}
-            self._doc_words[doc_id] = words - generic - STOP_EN - STOP_ID
         self._passage_doc = [p.doc_id for p in snap.passages]
 
     def best_sentence(self, query_vec: np.ndarray) -> np.ndarray:
@@ -207,20 +211,36 @@ class PassageTables:
         out = np.zeros(self.n, dtype=np.float64)
         if len(self.sentence_owner):
             sims = self.sentence_vectors @ query_vec
-            np.maximum.at(out, self.sentence_owner, sims)
+            # owners are in passage order: the best of each run of rows
+            out[self._owners] = np.maximum.reduceat(sims, self._run_starts)
         return out
 
-    def title_match(self, query: str) -> np.ndarray:
-        """Share of the query's title words that name each passage's paper (0..1)."""
-        from ingest.normalize import normalize
-
-        q = set(normalize(query).split())
-        all_words = set().union(*self._doc_words.values()) if self._doc_words else set()
-        named = q & all_words
-        if not named:
+    def paper_scores(self, scores: dict[str, float]) -> np.ndarray:
+        """A per-paper score spread over that paper's passages (0 for papers not scored)."""
+        if not scores:
             return np.zeros(self.n)
-        score = {d: len(named & w) / len(named) for d, w in self._doc_words.items()}
-        return np.array([score[d] for d in self._passage_doc])
+        return np.array([scores.get(d, 0.0) for d in self._passage_doc])
+
+
+def translated_query(query: str) -> str:
+    """The query's content words in the other language (English ↔ Indonesian), by the dictionary."""
+    from ingest.language import detect_language
+    from ingest.normalize import normalize
+
+    from .bm25 import STOP_EN, STOP_ID
+    from .lexicon import lexicon
+
+    lex = lexicon()
+    if lex is None:
+        return ""
+    lang = detect_language(query)
+    words = [w for w in normalize(query).split() if w not in STOP_EN and w not in STOP_ID and len(w) > 2]
+    out: list[str] = []
+    for w in words:
+        for t in (lex.to_indonesian(w) if lang == "en" else lex.to_english(w)):
+            if t not in out and t not in words:
+                out.append(t)
+    return " ".join(out)
 
 
 def _balance(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ def _cache_key() -> str:
     for folder in ("corpus", "ingest", "index"):
         for f in sorted((ROOT / folder).rglob("*")):
             if f.is_file() and f.suffix in (".py", ".txt", ".md", ".pdf", ".json") and f.name not in (
-                "search.py", "fusion.py",
+                "search.py", "fusion.py", "routing.py", "lexicon.py",
             ):
                 h.update(str(f.relative_to(ROOT)).encode())
                 h.update(f.read_bytes())

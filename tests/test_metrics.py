@@ -66,3 +66,34 @@ def test_percentile_interpolates():
     assert percentile([], 50) == 0.0
     assert percentile([5], 95) == 5.0
     assert percentile([1, 2, 3, 4, 5], 50) == 3.0
+
+
+def test_citation_precision_and_support_by_hand():
+    """Two answerable items, three citations: the rules of the contract's additions."""
+    items = [
+        {"id": "p1", "type": "why", "key_facts": [],
+         "evidence": [{"doc": "d1.txt", "quote": "alpha beta gamma delta epsilon zeta"}]},
+        {"id": "p2", "type": "factoid", "key_facts": [],
+         "evidence": [{"doc": "d2.txt", "quote": "red green blue yellow orange"}]},
+        {"id": "p3", "type": "unanswerable", "key_facts": [], "evidence": []},
+    ]
+
+    def ans(passages, cites):
+        return {"answer": " ".join(f"[{i + 1}]" for i in range(len(cites))), "abstained": False,
+                "passages": [{"rank": i + 1, "passage_id": pid, "text": t} for i, (pid, t) in enumerate(passages)],
+                "citations": [{"n": i + 1, "doc_id": "d", "passage_id": pid, "quote": q}
+                              for i, (pid, q) in enumerate(cites)]}
+
+    answers = [
+        # [1] is a part of the evidence (half of the evidence's 4-grams are in it: 2 of 3): precise;
+        # [2] shares no 4-gram. The cited passage a covers the evidence: supported.
+        ans([("a", "x alpha beta gamma delta epsilon zeta y"), ("b", "nothing here at all")],
+            [("a", "alpha beta gamma delta epsilon"), ("b", "nothing here at all")]),
+        # [1] holds the whole evidence and more (all of its 4-grams): precise; but its passage id is not
+        # among the returned passages, so it supports nothing.
+        ans([("c", "red green")], [("z", "so red green blue yellow orange it was")]),
+        ans([("d", "anything")], [("d", "anything goes")]),  # unanswerable: not counted
+    ]
+    m = compute(items, answers)
+    assert m["citation_precision"] == pytest.approx(2 / 3)
+    assert m["citation_support"] == pytest.approx(1 / 2)

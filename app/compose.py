@@ -1,0 +1,92 @@
+"""Compose an answer from chosen sentences: the direct answer first, shaped by the question's type.
+
+factoid / when / who / how many: the sentence holding the asked fact first.
+why: the causes, one per line. list: the items, one per line. compare: each side
+under its own name, then anything else. A label line is never a quote and carries
+no ``[n]``; every quoted sentence carries exactly one.
+"""
+
+from __future__ import annotations
+
+from index.search import Hit
+from index.store import Snapshot
+
+from .answer import Answer, Citation, short_title
+from .extract import Candidate
+from .question import FACT_PATTERNS, Question
+
+
+def order(chosen: list[Candidate], q: Question) -> list[Candidate]:
+    """Reading order: the fact first (when one is asked for), then best paper first, in text order."""
+    if q.kind and q.qtype not in ("why", "list", "compare"):
+        first = [c for c in chosen if FACT_PATTERNS[q.kind].search(c.text)][:1]
+        rest = [c for c in chosen if c not in first]
+        return first + order(rest, Question(q.text, q.lang, q.qtype, None, q.terms))
+    if q.qtype in ("why", "list"):
+        return list(chosen)  # best first: the strongest cause or item leads
+    doc_rank: dict[str, int] = {}
+    for c in chosen:
+        doc_rank.setdefault(c.doc_id, len(doc_rank))
+    best = chosen[:1]
+    rest = sorted(chosen[1:], key=lambda c: (doc_rank[c.doc_id], c.start))
+    return best + rest
+
+
+def _citation(n: int, c: Candidate, snapshot: Snapshot) -> Citation:
+    meta = snapshot.paper_meta(c.doc_id)
+    p = c.hit.passage
+    return Citation(
+        n=n, passage_id=p.passage_id, doc_id=c.doc_id, quote=c.text, start=c.start, end=c.end,
+        title=meta["title"], section=p.section, page=p.page, year=meta.get("year"),
+        language=meta.get("language", ""),
+    )
+
+
+def _line(c: Candidate, n: int, question_lang: str) -> str:
+    body = " ".join(c.text.split())
+    if c.lang != question_lang:
+        body = f"_({'Indonesian' if c.lang == 'id' else 'English'})_ {body}"
+    return f"{body} [{n}]"
+
+
+def compose(q: Question, chosen: list[Candidate], hits: list[Hit], snapshot: Snapshot,
+            sides: list[tuple[str, set[str]]] | None = None) -> Answer:
+    """Write the chosen sentences as Markdown, each followed by its [n]."""
+    citations: list[Citation] = []
+    if q.qtype == "compare" and sides and len(sides) > 1:
+        parts, used = [], set()
+        groups = [(label, [c for c in chosen if c.doc_id in docs]) for label, docs in sides]
+        rest = [c for c in chosen if not any(c.doc_id in docs for _, docs in sides)]
+        if rest:
+            groups.append(("Also", rest))
+        for label, cs in groups:
+            cs = [c for c in cs if id(c) not in used]
+            if not cs:
+                continue
+            lines = []
+            for c in sorted(cs, key=lambda c: (c.doc_id, c.start)):
+                used.add(id(c))
+                citations.append(_citation(len(citations) + 1, c, snapshot))
+                lines.append(f"- {_line(c, len(citations), q.lang)}")
+            parts.append(f"**{label}**\n" + "\n".join(lines))
+        text = "\n\n".join(parts)
+    else:
+        lines = []
+        for c in order(chosen, q):
+            citations.append(_citation(len(citations) + 1, c, snapshot))
+            lines.append(_line(c, len(citations), q.lang))
+        if q.qtype in ("why", "list") and len(lines) > 1:
+            text = "\n".join(f"- {x}" for x in lines)
+        else:
+            text = " ".join(lines)
+    return Answer(question=q.text, text=text, citations=tuple(citations), hits=tuple(hits), abstained=False)
+
+
+def side_label(text: str) -> str:
+    return " ".join(text.split()).strip(" ,.;:")
+
+
+def paper_label(snapshot: Snapshot, doc_id: str) -> str:
+    meta = snapshot.paper_meta(doc_id)
+    lang = {"id": "Indonesian", "en": "English"}.get(meta.get("language", ""), "")
+    return f"{short_title(meta['title'], 60)}" + (f" ({lang})" if lang else "")

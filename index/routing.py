@@ -1,0 +1,149 @@
+"""Which papers a question is about, from the names it uses and the papers' own word statistics.
+
+No word list of any corpus: a *name* is a capitalised word of the question that
+the papers themselves mostly write capitalised (a city, an agency, an author),
+and a name routes to the papers that use it often, weighted by how specific it
+is (a name every paper uses routes nowhere). Title and author words count extra.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest.normalize import normalize
+
+_TOKEN = re.compile(r"[^\W\d_][\w'’]*", re.UNICODE)
+_TITLE_WEIGHT = 5  # an occurrence in the title or the author list counts this many times
+_SUPPORT = 10  # occurrences a name needs for its routing to count fully
+_PLENTY = 20  # occurrences in a paper that make it fully about a name
+
+
+@dataclass(frozen=True)
+class NameGroup:
+    """Adjacent names of a question ("South Tangerang–Daejeon") and the papers they point to."""
+
+    text: str
+    names: tuple[str, ...]
+    scores: dict
+    weight: float  # the names' mean specificity (0: every paper uses them alike)
+
+
+class PaperRouter:
+    """Word statistics of the indexed papers, for routing questions by the names they use."""
+
+    def __init__(self, papers: list[dict], texts: dict[str, str], translate=None):
+        self.doc_ids = [p["doc_id"] for p in papers]
+        self._translate = translate or (lambda w: [])  # a name's forms in the other language (south → selatan)
+        self._tf: dict[str, Counter] = {}
+        capital: Counter = Counter()
+        total: Counter = Counter()
+        for p in papers:
+            text = texts[p["doc_id"]]
+            counts: Counter = Counter()
+            for m in _TOKEN.finditer(text):
+                w = m.group()
+                low = w.lower()
+                counts[low] += 1
+                before = text[max(0, m.start() - 3):m.start()].rstrip(" \t*_\"“(")
+                if before and before[-1] not in ".!?:\n":  # sentence-initial capitals say nothing
+                    total[low] += 1
+                    capital[low] += w[0].isupper()
+            head = " ".join([p.get("title") or "", *(p.get("authors") or [])])
+            for w in normalize(head).split():
+                counts[w] += _TITLE_WEIGHT
+            self._tf[p["doc_id"]] = counts
+        self._capital_share = {w: capital[w] / total[w] for w in total}
+
+    def is_name(self, word: str) -> bool:
+        """A capitalised word the papers mostly write capitalised within sentences (or never write)."""
+        from .bm25 import STOP_EN, STOP_ID
+
+        if not word[:1].isupper() or len(word) < 2 or word.lower() in STOP_EN or word.lower() in STOP_ID:
+            return False
+        share = self._capital_share.get(word.lower())
+        return share is None or share >= 0.6
+
+    def names(self, question: str) -> list[str]:
+        """The question's names, lower-cased, in order (duplicates removed)."""
+        out: list[str] = []
+        for m in _TOKEN.finditer(question):
+            w = m.group()
+            if self.is_name(w) and w.lower() not in out:
+                out.append(w.lower())
+        return out
+
+    def name_scores(self, name: str) -> tuple[dict, float]:
+        """How much each paper is about ``name`` (0..1) and the name's specificity (0..1)."""
+        forms = [name, *(t for t in self._translate(name) if " " not in t)]
+        tf = {d: max(self._tf[d][f] for f in forms) for d in self.doc_ids}
+        total = sum(tf.values())
+        if total <= 0:
+            return {}, 0.0
+        # A paper that uses the name often is fully about it; one that mentions it a few times, a little.
+        share = {d: min(1.0, math.log1p(v) / math.log1p(_PLENTY)) for d, v in tf.items()}
+        # Specificity: 1 when one paper holds all the name's occurrences, 0 when all hold them equally,
+        # and less for a name too rare to tell (a word used once says little about any paper).
+        p = [v / total for v in tf.values() if v]
+        entropy = -sum(x * math.log(x) for x in p)
+        spread = entropy / math.log(len(self.doc_ids)) if len(self.doc_ids) > 1 else 0.0
+        return share, (1.0 - spread) * min(1.0, total / _SUPPORT)
+
+    def scores(self, question: str, names: list[str] | None = None) -> dict[str, float]:
+        """Each paper's share of the question's names (0..1), weighted by the names' specificity."""
+        names = self.names(question) if names is None else names
+        acc = {d: 0.0 for d in self.doc_ids}
+        weight = 0.0
+        for n in names:
+            share, w = self.name_scores(n)
+            if not share or w <= 0:
+                continue
+            weight += w
+            for d, v in share.items():
+                acc[d] += w * v
+        if weight <= 0:
+            return {}
+        return {d: v / weight for d, v in acc.items()}
+
+    def focus(self, question: str, ratio: float = 0.75, floor: float = 0.5) -> set[str]:
+        """The papers a question is about; may be empty.
+
+        Each run of adjacent names ("Semarang–Jung-Gu", "South Tangerang") names
+        the papers within ``ratio`` of its best paper (when that one scores at
+        least ``floor``); the question is about all of them.
+        """
+        out: set[str] = set()
+        for g in self.groups(question):
+            top = max(g.scores.values())
+            if top >= floor and g.weight >= 0.2:
+                out |= {d for d, v in g.scores.items() if v >= ratio * top}
+        return out
+
+    def groups(self, question: str) -> list[NameGroup]:
+        """Runs of adjacent names (joined by spaces or dashes) with the papers each run points to."""
+        out: list[NameGroup] = []
+        run: list[tuple[int, int, str]] = []
+
+        def close():
+            if run:
+                text = question[run[0][0]:run[-1][1]]
+                names = tuple(dict.fromkeys(w.lower() for _, _, w in run))
+                sc = self.scores(text, list(names))
+                if sc:
+                    w = sum(self.name_scores(n)[1] for n in names) / len(names)
+                    out.append(NameGroup(text, names, sc, w))
+            run.clear()
+
+        for m in _TOKEN.finditer(question):
+            w = m.group()
+            if self.is_name(w):
+                gap = question[run[-1][1]:m.start()] if run else ""
+                if run and not re.fullmatch(r"[\s\-–—/]*", gap):
+                    close()
+                run.append((m.start(), m.end(), w))
+            else:
+                close()
+        close()
+        return out
