@@ -34,7 +34,8 @@ _AIM = re.compile(
     r"describe|identify|find out|investigate|understand|explain|determine)|research questions?|"
     r"tujuan (dari )?(penelitian|penulisan)|penelitian ini (bertujuan|berusaha|mencoba|membahas|menganalisis|"
     r"menjelaskan|akan)|bertujuan untuk|untuk mengetahui|untuk menganalisis|untuk menjelaskan|"
-    r"untuk mendeskripsikan|rumusan masalah|pertanyaan penelitian)\b", re.I)
+    r"untuk mendeskripsikan|untuk membahas|untuk mengkaji|untuk meneliti|untuk memahami|"
+    r"rumusan masalah|pertanyaan penelitian)\b", re.I)
 _METHOD = re.compile(
     r"\b(qualitative|quantitative|descriptive (method|approach|research|analysis)|research methods?|methodology|"
     r"data (were|was|is|are) (collected|obtained|gathered|analy[sz]ed)|data collection|literature (study|review)|"
@@ -65,11 +66,12 @@ SECTION_ROLES = {
     "conclusion": r"conclusion|kesimpulan|penutup|simpulan|closing|concluding",
 }
 _CUES = {
-    "why": r"\b(because|due to|owing to|as a result|caused?|reasons?|lack of|insufficient|absence of|"
-           r"failed|hinder|hamper|impede|obstacles?|barriers?|problems?|challenges?|constraints?|unable|"
-           r"not yet|did not|does not|no longer|only once|weak|limited|therefore|thus|so that|"
+    "why": r"\b(because|due to|owing to|as a result|cause\w*|reason\w*|lack\w*|insufficien\w*|absen\w*|"
+           r"fail\w*|hinder\w*|hamper\w*|imped\w*|obstacle\w*|barrier\w*|problem\w*|challeng\w*|"
+           r"constrain\w*|unable|unwilling\w*|reluctan\w*|not yet|did not|does not|no longer|only once|"
+           r"weak\w*|limit\w*|scarc\w*|shortage\w*|therefore|thus|so that|"
            r"karena|disebabkan|sebab|akibat|alasan|kendala|hambatan|faktor|kurang(nya)?|tidak adanya|"
-           r"gagal|terhenti|terhambat|belum|tidak|sehingga|oleh karena itu|maka)\b",
+           r"gagal|terhenti|terhambat|belum|tidak|sehingga|oleh karena itu|maka|lemah\w*|minim\w*)\b",
     "list": r"(;|\b(namely|include|including|includes|comprise|consist|such as|first|second|third|"
             r"yaitu|yakni|antara lain|diantaranya|di antaranya|meliputi|terdiri|berupa|pertama|kedua|ketiga)\b|"
             r"\d\)|\b[a-e]\))",
@@ -139,6 +141,8 @@ def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
     starts = [s for s, _ in record_sections]
     texts, langs, stems, static, secs, keep = [], [], [], [], [], []
     n = max(1, len(text))
+    title = normalize(meta.get("title") or "")
+    authors = [normalize(a) for a in meta.get("authors") or [] if len(normalize(a).split()) >= 2]
     for a, b in spans:
         sentence = text[int(a):int(b)]
         texts.append(sentence)
@@ -155,7 +159,9 @@ def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
             float(bool(_META.search(sentence))), *(roles[r] for r in SECTION_ROLES),
             int(a) / n, min(len(sentence.split()), 60) / 60,
         ])
-        keep.append(quotable(sentence) and not re.search(
+        plain = normalize(sentence)
+        front = (len(title) > 20 and title in plain) or any(a in plain for a in authors)  # title, author lines
+        keep.append(quotable(sentence) and not front and not re.search(
             r"^\s*(references|referensi|daftar pustaka|bibliography)", section, re.I))
     cues = {t: np.array([bool(re.search(p, x, re.I)) for x in texts], dtype=bool) for t, p in _CUES.items()}
     kinds = {k: np.array([bool(p.search(x)) for x in texts], dtype=bool) for k, p in FACT_PATTERNS.items()}
@@ -177,11 +183,11 @@ def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
 # Learned on the tuning half of eval/gold.jsonl by ``python -m eval.learn`` (logistic regression,
 # label: the sentence overlaps a gold evidence quote); see README "How answers are built".
 WEIGHTS: dict[str, float] = {
-    "bias": -14.65, "sim": 10.96, "sim_lang": 1.98, "sim_gap": -9.55, "near": -1.16, "lex": -5.17,
-    "lex_idf": 5.95, "names": -0.72, "passage": 1.99, "focus": 0.43, "off_focus": -0.55, "same_lang": -1.17,
-    "cue": 0.89, "kind": 1.60, "aim": -2.39, "method": -0.52, "meta": -1.21, "sec_abstract": -0.31,
-    "sec_intro": -0.09, "sec_theory": -0.19, "sec_method": -1.21, "sec_aim": -0.17, "sec_result": -0.02,
-    "sec_conclusion": 0.38, "sec_match": 0.58, "position": -0.27, "length": 0.40,
+    "bias": -12.55, "sim": 10.84, "sim_lang": 1.03, "sim_gap": -9.44, "near": -2.94, "lex": -5.09,
+    "lex_idf": 5.74, "names": -0.85, "passage": 2.77, "focus": 0.52, "off_focus": -0.66, "same_lang": -1.10,
+    "cue": 0.78, "kind": 1.68, "aim": -2.32, "method": -0.56, "meta": -1.18, "sec_abstract": -0.86,
+    "sec_intro": -0.42, "sec_theory": -0.48, "sec_method": -1.39, "sec_aim": -0.10, "sec_result": -0.42,
+    "sec_conclusion": 0.08, "sec_match": 1.08, "position": -0.27, "length": 0.54,
 }
 
 
@@ -190,13 +196,13 @@ class AnswerSettings:
     """How extractive answers are built."""
 
     max_words: int = 150
-    max_sentences: int = 5
-    factoid_sentences: int = 3  # factoid, when, who, how many: the fact and what frames it
+    max_sentences: int = 6
+    factoid_sentences: int = 4  # factoid, when, who, how many: the fact and what frames it
     candidate_passages: int = 8  # sentences of this many top passages are candidates, whatever their paper
     abstain_below: float = 0.80  # best sentence similarity under which the papers "do not answer"
     duplicate_above: float = 0.92  # sentences this similar to a chosen one are dropped
-    keep_within: float = 0.1  # later sentences need at least this share of the best one's probability
-    min_probability: float = 0.005  # … and at least this probability
+    keep_within: float = 0.05  # later sentences need at least this share of the best one's probability
+    min_probability: float = 0.002  # … and at least this probability
     fact_window: int = 8  # a question asking for a kind of fact abstains when none of these gives one
     fact_tie: float = 0.15  # … with at least this share of the question's (rarity-weighted) words
     weights: tuple = tuple(WEIGHTS.items())
@@ -356,20 +362,26 @@ class ExtractiveAnswerer:
         return out
 
     def answer(self, q: Question, query_vec: np.ndarray, hits: list[Hit], snapshot: Snapshot,
-               focus: set[str], terms: QueryTerms, sides: list[tuple[str, set[str]]] | None = None):
-        """The cited answer to ``q`` (an abstention when the papers do not give what it asks)."""
+               focus: set[str], terms: QueryTerms, sides: list[tuple[str, set[str]]] | None = None,
+               shown: int = 10):
+        """The cited answer to ``q`` (an abstention when the papers do not give what it asks).
+
+        ``hits`` are the ranked passages (their scores are the passage prior); the first ``shown``
+        are the answer's passages, followed by any cited passage ranked lower.
+        """
         from .answer import abstain
         from .compose import compose
 
         s = self.settings
         cands = self.candidates(q, query_vec, hits, snapshot, focus, terms)
+        top = hits[:shown]
         if not cands or max(c.sim for c in cands) < s.abstain_below:
-            return abstain(q.text, hits, snapshot)
+            return abstain(q.text, top, snapshot)
         if lacks_asked_fact(q, cands, s.fact_window, s.fact_tie):
-            return abstain(q.text, hits, snapshot, kind=q.kind)
+            return abstain(q.text, top, snapshot, kind=q.kind)
         chosen = [_with_hit(c, snapshot) for c in choose(cands, q, s, sides)]
         # Cited passages that retrieval ranked lower are added to the passages shown, after the ranked ones.
-        shown = list(hits)
+        shown = list(top)
         ids = {h.passage.passage_id for h in shown}
         for c in chosen:
             if c.hit.passage.passage_id not in ids:
@@ -426,7 +438,7 @@ def choose(cands: list[Candidate], q: Question, settings: AnswerSettings,
     if not cands:
         return []
     s = settings
-    limit = min(s.max_sentences, {"why": s.max_sentences, "list": s.max_sentences}.get(q.qtype, s.factoid_sentences))
+    limit = s.max_sentences if q.qtype in ("why", "list", "compare") else s.factoid_sentences
     chosen: list[Candidate] = []
     words = 0
 

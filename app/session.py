@@ -48,6 +48,7 @@ class Engine:
     followup = "vector"  # how earlier turns feed retrieval: concat, vector, entities, none (see README)
     followup_weight = 0.5  # "vector": weight of the earlier turn's vector
     compare_sides = True  # a comparison retrieves for each side it names, then merges
+    answer_depth = 30  # passages ranked for the answerer's passage prior (the first k are shown)
     side_depth = 3  # … taking this many passages of each side first
 
     def retrieval_query(self, question: str, history: list[str]) -> str:
@@ -66,11 +67,15 @@ class Engine:
             return q / np.linalg.norm(q)
         return self.searcher.embed_query(query)
 
-    def retrieve(self, question: str, history: list[str], doc_ids: set[str] | None = None):
-        """(retrieval query, query vector, hits) for a question in its conversation."""
+    def retrieve(self, question: str, history: list[str], doc_ids: set[str] | None = None,
+                 depth: int | None = None):
+        """(retrieval query, query vector, hits) for a question in its conversation.
+
+        ``depth`` passages are ranked (the answerer reads their scores); the first ``k`` are shown.
+        """
         query = self.retrieval_query(question, history)
         qvec = self.query_vector(question, query, history)
-        k = max(10, self.settings.search.k)
+        k = max(10, self.settings.search.k, depth or 0)
         hits = self.searcher.search(query, k=k, doc_ids=doc_ids, query_vec=qvec)
         if self.compare_sides and question_type(question) == "compare":
             sides = self.sides(question, self.focus(question, history))
@@ -107,9 +112,10 @@ class Engine:
         if _other_script(question):
             notice = "; ".join(x for x in (notice, OTHER_SCRIPT_NOTICE) if x)
         history = [" ".join(h.split()) for h in history if h and h.strip()]
-        query, qvec, hits = self.retrieve(question, history, doc_ids)
+        query, qvec, ranked = self.retrieve(question, history, doc_ids, depth=self.answer_depth)
+        hits = ranked[: max(10, self.settings.search.k)]
         t1 = time.perf_counter()
-        answer = self.extractive_answer(question, history, qvec, hits)
+        answer = self.extractive_answer(question, history, qvec, ranked, shown=len(hits))
         if mode == "llm" or (mode is None and self.settings.llm.configured and self._llm_enabled()):
             answer = self._llm_answer(question, history, hits, answer)
         verify(answer, self.snapshot)
@@ -153,7 +159,7 @@ class Engine:
             sides = [(paper_label(self.snapshot, d), {d}) for d in sorted(focus)]
         return sides
 
-    def extractive_answer(self, question: str, history: list[str], qvec, hits) -> Answer:
+    def extractive_answer(self, question: str, history: list[str], qvec, hits, shown: int = 10) -> Answer:
         q = analyse(question)
         focus = self.focus(question, history)
         router = self.searcher.router()
@@ -161,7 +167,7 @@ class Engine:
 
         terms = query_terms(q, router.names(question), lexicon())
         sides = self.sides(question, focus) if q.qtype == "compare" else None
-        return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides)
+        return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides, shown)
 
     def _llm_enabled(self) -> bool:
         """Whether an LLM server is configured (base URL and model)."""

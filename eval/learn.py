@@ -33,7 +33,7 @@ def item_candidates(engine: Engine, it: dict):
     from index.lexicon import lexicon
 
     history = list(it.get("history", []))
-    _, qvec, hits = engine.retrieve(it["question"], history)
+    _, qvec, hits = engine.retrieve(it["question"], history, depth=engine.answer_depth)
     q = analyse(it["question"])
     focus = engine.focus(it["question"], history)
     terms = query_terms(q, engine.searcher.router().names(it["question"]), lexicon())

@@ -1,0 +1,100 @@
+"""How extractive answers are composed: on the real papers, the real index and the real model.
+
+Each test states a rule of README "How answers are built" and checks it on
+questions that are not in eval/gold.jsonl.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extract import _AIM, _META, quotable
+from app.question import analyse
+from index.lexicon import Lexicon, cognate_key, lexicon
+
+SEMARANG = "semarang-jung-gu-kendala-sister-city"
+BANDUNG = "bandung-seoul-smart-city-paradiplomacy"
+MAGELANG = "magelang-tula-paradiplomacy-smart-city"
+
+
+@pytest.fixture(scope="module")
+def engine(built_index):
+    from app.session import Engine
+    from app.settings import load_settings
+
+    return Engine(load_settings({"index_dir": str(built_index)}))
+
+
+def test_no_research_aim_or_keyword_line_answers_an_obstacle_question(engine):
+    a = engine.answer("What obstacles did Semarang face with Jung-Gu?")
+    assert not a.abstained and a.citations
+    for c in a.citations:
+        assert not _META.search(c.quote), c.quote  # no "Keywords: …" line
+        assert not _AIM.search(c.quote), c.quote  # no "this study aims to …"
+        assert c.doc_id == SEMARANG  # the paper about Semarang–Jung-Gu, not another one
+    assert a.text.startswith("- ") and len(a.text.splitlines()) == len(a.citations)  # one cause a line
+
+
+def test_a_comparison_answers_each_side_under_its_name(engine):
+    a = engine.answer("Compare the smart city cooperation of Bandung–Seoul and Magelang–Tula.")
+    assert "**Bandung–Seoul**" in a.text and "**Magelang–Tula**" in a.text
+    docs = {c.doc_id for c in a.citations}
+    assert docs == {BANDUNG, MAGELANG}, docs  # both sides, and no paper neither side names
+    labels = [line for line in a.text.splitlines() if line.startswith("**")]
+    assert all("[" not in line for line in labels)  # a label is no claim: it carries no [n]
+    # both sides' papers are among the first passages, each side's best first
+    assert {h.passage.doc_id for h in a.hits[:2]} == {BANDUNG, MAGELANG}
+
+
+def test_a_follow_up_stays_with_the_papers_of_the_earlier_turn(engine):
+    a = engine.answer("Why did it slow down?", ["What obstacles did Semarang face with Jung-Gu?"])
+    assert {c.doc_id for c in a.citations} == {SEMARANG}
+
+
+def test_the_sentence_with_the_asked_date_comes_first(engine):
+    a = engine.answer("When did South Tangerang and Daejeon sign the friendship MoU?")
+    first = a.citations[0].quote
+    assert re.search(r"\b20\d\d\b", first), first
+
+
+def test_an_asked_amount_the_papers_never_give_abstains_with_the_reason(engine):
+    a = engine.answer("What was the budget of the water fountain bridge in Semarang?")
+    assert a.abstained and not a.citations
+    assert "do not give the amount" in a.text
+    assert a.hits  # the nearest passages are still shown
+
+
+def test_cited_passages_are_among_the_answer_passages(engine):
+    a = engine.answer("Why did the cooperation between South Tangerang and Daejeon stall?")
+    ids = {h.passage.passage_id for h in a.hits}
+    assert all(c.passage_id in ids for c in a.citations)
+    assert len(a.hits) >= 10 and [h.rank for h in a.hits] == list(range(1, len(a.hits) + 1))
+
+
+def test_question_analysis():
+    q = analyse("Who brought Semarang and Jung-Gu together as partners, and when?")
+    assert q.kind == "date"
+    assert analyse("What obstacle do they share when the officials are moved?").kind is None
+    assert analyse("Berapa anggaran kerja sama itu?").kind == "amount"
+    assert analyse("Siapa yang menandatangani MoU?").kind == "person"
+    assert analyse("Who replaced her?").terms == ("replaced",)  # pronouns carry no subject
+    assert not quotable("Keywords")  # a heading alone
+    assert not quotable("Lihat https://example.org untuk rinciannya di sana.")  # a reference line
+
+
+def test_dictionary_both_ways_and_cognates():
+    lex = lexicon()
+    assert lex is not None, "dict-freedict-eng-ind is not installed (apt-get install dict-freedict-eng-ind)"
+    assert "kerja" in lex.to_indonesian("cooperation")
+    assert "sumber" in lex.to_indonesian("resources")  # plural looked up by its singular
+    assert "exchange" in lex.to_english("pertukaran")
+    assert cognate_key("coordination") == cognate_key("koordinasi")
+    assert cognate_key("hypotheses") == cognate_key("hipotesa")
+    assert cognate_key("Semarang") != cognate_key("sebagai")
+
+
+def test_a_missing_dictionary_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Lexicon.load(tmp_path)
