@@ -19,7 +19,8 @@ from pathlib import Path
 from . import metrics
 from .run import GOLD, groups, load_gold
 
-GROUPS = ("lang=en", "lang=id", "en-about-id", "type=followup", "type=compare", "type=list")
+GROUPS = ("split=tune", "split=heldout", "lang=en", "lang=id", "en-about-id", "type=followup", "type=compare",
+          "type=list")
 
 
 def retrieval_scores(engine, items: list[dict]) -> dict:
@@ -31,10 +32,13 @@ def retrieval_scores(engine, items: list[dict]) -> dict:
         answers.append({"answer": "", "abstained": False, "citations": [],
                         "passages": [{"rank": h.rank, "text": h.passage.text} for h in hits]})
     ms = (time.perf_counter() - t0) * 1000 / len(items)
-    lang = {Path(p["path"]).name: p["language"] for p in engine.snapshot.papers}
+    lang = {Path(p["path"]).stem: p["language"] for p in engine.snapshot.papers}
     out = {"overall": metrics.compute(items, answers), "ms_per_query": ms}
-    for g, idx in groups(items, lang).items():
-        if g in GROUPS:
+    by_group = groups(items, lang)
+    for split in ("tune", "heldout"):
+        by_group[f"split={split}"] = [i for i, it in enumerate(items) if it.get("split") == split]
+    for g, idx in by_group.items():
+        if g in GROUPS and idx:
             out[g] = metrics.compute([items[i] for i in idx], [answers[i] for i in idx])
     return out
 
@@ -54,6 +58,11 @@ def header() -> str:
 def variants(base):
     """(name, search settings, follow-up strategy) to compare, each one step from the default."""
     yield "default", base, None
+    yield "no dictionary translations in BM25", replace(base, translation_weight=0.0), None
+    yield "translations weighted 1.0", replace(base, translation_weight=1.0), None
+    yield "no name routing", replace(base, title_boost=0.0), None
+    yield "name routing +0.3", replace(base, title_boost=0.3), None
+    yield "comparisons: no per-side retrieval", base, "no-sides"
     yield "dense only", replace(base, fusion="dense"), None
     yield "bm25 only", replace(base, fusion="bm25"), None
     yield "rrf (k=60)", replace(base, fusion="rrf"), None
@@ -89,11 +98,12 @@ def main(argv=None) -> int:
     print(header())
     for name, s, followup in variants(base):
         engine.searcher.settings = s
-        engine.followup = followup or base_followup
+        engine.compare_sides = followup != "no-sides"
+        engine.followup = base_followup if followup in (None, "no-sides") else followup
         r = retrieval_scores(engine, items)
         results[name] = r
         print(row(name, r), flush=True)
-    engine.searcher.settings, engine.followup = base, base_followup
+    engine.searcher.settings, engine.followup, engine.compare_sides = base, base_followup, True
     if args.json:
         json.dump(results, sys.stdout, indent=1)
     return 0

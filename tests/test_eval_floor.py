@@ -43,5 +43,25 @@ def test_metric_at_or_below_ceiling(result, metric):
 
 def test_system_beats_both_baselines(result):
     for name, base in result["baselines"].items():
-        for metric in ("hit@5", "allev@10", "keyfact_recall"):
+        for metric in ("hit@5", "allev@10", "keyfact_recall", "citation_precision", "citation_support"):
             assert result["system"][metric] > base[metric], (name, metric)
+
+
+SPLIT_FLOORS = [(split, kind, metric) for split, f in FLOOR.get("splits", {}).items()
+                for kind in ("min", "max") for metric in sorted(f.get(kind, {}))]
+
+
+@pytest.mark.parametrize("split,kind,metric", SPLIT_FLOORS)
+def test_each_half_of_the_gold_set_holds_its_floor(result, split, kind, metric):
+    """The tuning half and the held-out half each keep their own floor (eval/floor.json "splits")."""
+    value = result["splits"][split]["system"][metric]
+    bound = FLOOR["splits"][split][kind][metric]
+    assert (value >= bound) if kind == "min" else (value <= bound), (
+        f"{split} {metric} = {value:.3f} is past its {'floor' if kind == 'min' else 'ceiling'} {bound}")
+
+
+def test_both_halves_beat_both_baselines(result):
+    for split, d in result["splits"].items():
+        for name, base in d["baselines"].items():
+            for metric in ("hit@5", "keyfact_recall", "citation_precision"):
+                assert d["system"][metric] > base[metric], (split, name, metric)
