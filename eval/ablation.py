@@ -63,6 +63,8 @@ def variants(base):
     yield "no name routing", replace(base, title_boost=0.0), None
     yield "name routing +0.3", replace(base, title_boost=0.3), None
     yield "comparisons: no per-side retrieval", base, "no-sides"
+    for d in (0.05, 0.1, 0.2, 0.3):
+        yield f"MMR diversity {d}", replace(base, diversity=d), None
     yield "dense only", replace(base, fusion="dense"), None
     yield "bm25 only", replace(base, fusion="bm25"), None
     yield "rrf (k=60)", replace(base, fusion="rrf"), None

@@ -32,6 +32,7 @@ class SearchSettings:
     translation_weight: float = 0.5  # BM25 of the query's words translated to the other language (0: off)
     reranker: str | None = None  # a sentence-transformers CrossEncoder (name or path); off by default
     rerank_top: int = 20  # how many fused candidates the cross-encoder re-scores
+    diversity: float = 0.0  # MMR: a passage loses this × its similarity to the passages ranked above it
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,9 @@ class Searcher:
             fused = np.where(mask, fused, -np.inf)
         depth = max(k, self.settings.rerank_top) if self.settings.reranker else k
         order = np.argsort(-fused, kind="stable")[:depth]
+        if self.settings.diversity:
+            pool = np.argsort(-fused, kind="stable")[: max(3 * depth, 30)]
+            order = mmr(pool, fused, table.passage_vectors, self.settings.diversity, depth)
         hits = [
             Hit(passage=snap.passages[int(i)], rank=r + 1,
                 scores={"dense": float(dense[i]), "bm25": float(bm25[i]), "fused": float(fused[i])})
@@ -215,6 +219,18 @@ class PassageTables:
             out[self._owners] = np.maximum.reduceat(sims, self._run_starts)
         return out
 
+    @property
+    def passage_vectors(self) -> np.ndarray:
+        """Each passage's mean sentence vector, normalised (for diversity between passages)."""
+        if getattr(self, "_pvecs", None) is None:
+            dim = self.sentence_vectors.shape[1]
+            out = np.zeros((self.n, dim), dtype=np.float32)
+            if len(self.sentence_owner):
+                out[self._owners] = np.add.reduceat(self.sentence_vectors, self._run_starts, axis=0)
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            self._pvecs = out / np.where(norms > 0, norms, 1.0)
+        return self._pvecs
+
     def paper_scores(self, scores: dict[str, float]) -> np.ndarray:
         """A per-paper score spread over that paper's passages (0 for papers not scored)."""
         if not scores:
@@ -241,6 +257,24 @@ def translated_query(query: str) -> str:
             if t not in out and t not in words:
                 out.append(t)
     return " ".join(out)
+
+
+def mmr(pool: np.ndarray, scores: np.ndarray, vectors: np.ndarray, weight: float, k: int) -> np.ndarray:
+    """Maximal marginal relevance: best first, each next one penalised by its likeness to those above."""
+    pool = [int(i) for i in pool if np.isfinite(scores[i])]
+    chosen: list[int] = []
+    best_sim = np.full(len(pool), -1.0)
+    vecs = vectors[pool]
+    while pool and len(chosen) < k:
+        gain = np.array([scores[i] for i in pool]) - weight * np.maximum(best_sim, 0.0)
+        j = int(np.argmax(gain))
+        chosen.append(pool[j])
+        sims = vecs @ vecs[j]
+        best_sim = np.maximum(best_sim, sims)
+        pool.pop(j)
+        vecs = np.delete(vecs, j, axis=0)
+        best_sim = np.delete(best_sim, j)
+    return np.array(chosen, dtype=np.int64)
 
 
 def _balance(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
