@@ -56,6 +56,9 @@ def read_paper(
     """Read and clean one paper. ``meta`` overrides what is guessed from the text."""
     path = Path(path)
     raw = load(path, max_bytes=max_bytes)
+    meta = meta or {}
+    if raw.pdf is not None:
+        return _pdf_paper(path, raw, meta, root, doc_id)
     pdf = path.suffix.lower() == ".pdf"
     parts: list[str] = []
     pages: list[tuple[int, int]] = []
@@ -71,7 +74,6 @@ def read_paper(
     text = "\n\n".join(parts)
     if not text.strip():
         raise BadPaper(path, "contains no text after cleaning")
-    meta = meta or {}
     rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     year = meta.get("year")
     return Paper(
@@ -86,4 +88,30 @@ def read_paper(
         sections=tuple(find_sections(text, md_headings)),
         pages=tuple(pages),
         venue=meta.get("venue"),
+    )
+
+
+def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | None) -> Paper:
+    """A PDF's Paper: the text layer of ingest.pdf as it is (its offsets are the boxes' offsets)."""
+    pdf = raw.pdf
+    text = pdf.text
+    if not text.strip():
+        raise BadPaper(path, "contains no text after cleaning")
+    rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
+    year = meta.get("year") or pdf.year
+    return Paper(
+        doc_id=doc_id or doc_id_for(path),
+        path=rel if not rel.startswith("..") else str(path.resolve()),
+        title=meta.get("title") or pdf.title or _guess_title(text) or path.stem,
+        authors=tuple(meta.get("authors") or pdf.authors),
+        year=int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None,
+        language=meta.get("language") or detect_language(text),
+        sha256=raw.sha256,
+        text=text,
+        sections=tuple(find_sections(text, pdf.headings)),
+        pages=tuple(pdf.pages),
+        venue=meta.get("venue"),
+        boxes=pdf.boxes,
+        page_count=pdf.page_count,
+        warnings=tuple(pdf.warnings),
     )
