@@ -239,6 +239,52 @@ def ask(ctx, question, history, index_dir, as_json, mode):
         click.echo(_plain(f"[{c.n}] {c.title} ({where})"))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line per file.")
+@click.pass_context
+def read(ctx, paths, as_json):
+    """Read papers exactly as ingest would, without indexing them.
+
+    \b
+    Example:
+      sisterqa read corpus/new-paper.pdf            # title, pages, sections, warnings
+      sisterqa read corpus/*.pdf --json             # one object a line, with the text
+    """
+    from index.build import discover
+    from ingest.errors import BadPaper
+    from ingest.read import read_report
+
+    s = _settings(ctx)
+    files: list[Path] = []
+    failed = False
+    for p in paths:
+        try:
+            files.extend(discover([p]) if p.is_dir() else [p])
+        except BadPaper as e:
+            files.append(p)  # read_report names the missing file
+    for f in files:
+        r = read_report(f, root=s.root, max_bytes=s.build.max_bytes)
+        failed = failed or r["error"] is not None
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False))
+            continue
+        if r["error"]:
+            click.echo(f"error: {_plain(r['path'])}: {_plain(r['error'])}", err=True)
+            continue
+        click.echo(f"{_plain(r['path'])}: {_plain(r['title'] or '')}")
+        click.echo(f"  authors: {_plain(', '.join(r['authors'])) or '-'}; year: {r['year'] or '-'}; "
+                   f"language: {r['language']}; pages: {r['pages'] or '-'}; "
+                   f"{len(r['text'].split())} words; {len(r['sections'])} sections")
+        for sec in r["sections"]:
+            page = f" (p. {sec['page']})" if sec["page"] else ""
+            click.echo(f"    {_plain(sec['title'])}{page}")
+        for w in r["warnings"]:
+            click.echo(f"  warning: {_plain(w)}")
+    if failed:
+        sys.exit(2)
+
+
 @main.command("eval")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold Q&A file (JSONL); default eval/gold.jsonl.")

@@ -115,3 +115,32 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
         page_count=pdf.page_count,
         warnings=tuple(pdf.warnings),
     )
+
+
+def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """What ingest reads from one file, without indexing it (``sisterqa read --json``).
+
+    ``{"path", "title", "authors", "year", "language", "pages", "sections": [{"title", "page"}],
+    "text", "warnings", "error"}``; ``error`` is null or the one-line reason the file is refused.
+    """
+    path = Path(path)
+    shown = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
+    out = {"path": shown if not shown.startswith("..") else str(path.resolve()), "title": None,
+           "authors": [], "year": None, "language": None, "pages": None, "sections": [], "text": "",
+           "warnings": [], "error": None}
+    try:
+        try:
+            meta = read_metadata(path.parent).get(path.name, {})
+        except BadPaper:
+            meta = {}  # ingest ignores a broken metadata file too
+        paper = read_paper(path, meta, root=root, max_bytes=max_bytes)
+    except BadPaper as e:
+        out["error"] = e.reason
+        return out
+    out.update(
+        title=paper.title, authors=list(paper.authors), year=paper.year, language=paper.language,
+        pages=paper.page_count if paper.page_count is not None else (len({n for _, n in paper.pages}) or None),
+        sections=[{"title": s.split(" › ")[-1], "page": paper.page_at(o)} for o, s in paper.sections],
+        text=paper.text, warnings=list(paper.warnings),
+    )
+    return out
