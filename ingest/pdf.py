@@ -49,9 +49,16 @@ import numpy as np
 
 from .errors import BadPaper
 
-MAX_PAGES = int(os.environ.get("SISTERQA_MAX_PDF_PAGES", "2000"))
-TIME_LIMIT_S = float(os.environ.get("SISTERQA_PDF_TIME_LIMIT_S", "120"))
-MAX_STREAM_BYTES = int(float(os.environ.get("SISTERQA_MAX_PDF_STREAM_MB", "512")) * 1024 * 1024)
+MAX_PAGES = 2000  # SISTERQA_MAX_PDF_PAGES
+TIME_LIMIT_S = 120.0  # SISTERQA_PDF_TIME_LIMIT_S: seconds per file
+MAX_STREAM_MB = 512  # SISTERQA_MAX_PDF_STREAM_MB: all compressed streams, inflated
+
+
+def limits() -> tuple[int, float, int]:
+    """(pages, seconds, inflated stream bytes): the defaults, or the SISTERQA_* variables."""
+    return (int(os.environ.get("SISTERQA_MAX_PDF_PAGES", MAX_PAGES)),
+            float(os.environ.get("SISTERQA_PDF_TIME_LIMIT_S", TIME_LIMIT_S)),
+            int(float(os.environ.get("SISTERQA_MAX_PDF_STREAM_MB", MAX_STREAM_MB)) * 1024 * 1024))
 
 HYPHENS = "-\u00ad\u2010\ufffe\u0002"
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
@@ -100,7 +107,7 @@ class PdfText:
 # ---------------------------------------------------------------- limits
 
 
-def check_streams(path, data: bytes, limit: int = MAX_STREAM_BYTES) -> None:
+def check_streams(path, data: bytes, limit: int) -> None:
     """Refuse a PDF whose compressed streams inflate past ``limit`` bytes in total (a decompression bomb)."""
     total = 0
     for m in re.finditer(rb"/FlateDecode", data):
@@ -533,11 +540,18 @@ def _year(first: list[Line]) -> int | None:
 # ---------------------------------------------------------------- the reader
 
 
-def read_pdf(path, data: bytes, max_pages: int = MAX_PAGES, time_limit_s: float = TIME_LIMIT_S,
-             max_stream_bytes: int = MAX_STREAM_BYTES) -> PdfText:
-    """Read a PDF's bytes into ``PdfText``, or raise BadPaper with a one-line reason."""
+def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: float | None = None,
+             max_stream_bytes: int | None = None) -> PdfText:
+    """Read a PDF's bytes into ``PdfText``, or raise BadPaper with a one-line reason.
+
+    Limits left None come from ``limits()``.
+    """
     import pypdfium2 as pdfium
 
+    env_pages, env_time, env_stream = limits()
+    max_pages = env_pages if max_pages is None else max_pages
+    time_limit_s = env_time if time_limit_s is None else time_limit_s
+    max_stream_bytes = env_stream if max_stream_bytes is None else max_stream_bytes
     path = Path(path)
     if b"%PDF-" not in data[:1024]:
         raise BadPaper(path, "is not a PDF (no PDF header); is it a text file named .pdf?")

@@ -102,7 +102,8 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
     return Paper(
         doc_id=doc_id or doc_id_for(path),
         path=rel if not rel.startswith("..") else str(path.resolve()),
-        title=meta.get("title") or pdf.title or _guess_title(text) or path.stem,
+        # without a title on its first page, the file's name (never its first heading, e.g. "Results")
+        title=meta.get("title") or pdf.title or re.sub(r"[-_]+", " ", path.stem).strip() or path.stem,
         authors=tuple(meta.get("authors") or pdf.authors),
         year=int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None,
         language=meta.get("language") or detect_language(text),
