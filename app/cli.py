@@ -295,10 +295,12 @@ def read(ctx, paths, as_json):
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where report.md and chart.png go (default eval/reports).")
 @click.option("--no-baselines", is_flag=True, help="Measure the system alone (faster).")
+@click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Evaluate over another copy of the papers (e.g. as PDFs), indexed into its own directory.")
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, index_dir, as_json):
+def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, corpus, index_dir, as_json):
     """Measure the system and the baselines on the gold Q&A set.
 
     \b
@@ -309,15 +311,22 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
     from eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
 
     s = _settings(ctx, index_dir=index_dir)
+    say = lambda m: click.echo(f"eval: {m}…", err=True)  # noqa: E731
     try:
-        result = evaluate(s, gold or GOLD, baselines=not no_baselines,
-                          progress=lambda m: click.echo(f"eval: {m}…", err=True))
+        if corpus is not None:
+            from eval.corpus import evaluate_corpus
+
+            result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
+        else:
+            result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say)
     except SisterQAError as e:
         _fail(e)
     if predictions:
         with open(predictions, "w", encoding="utf-8") as f:
             for it, a in zip(result["_items"], result["_predictions"]):
                 f.write(json.dumps({"id": it["id"], **a}, ensure_ascii=False) + "\n")
+    if report_dir is None and corpus is not None:
+        report_dir = Path(result["corpus"]["index_dir"]) / "report"  # eval/reports stays the text corpus's
     md, png = write_report(result, report_dir or Path(__file__).resolve().parent.parent / "eval" / "reports")
     if as_json:
         out = public(result)

@@ -625,9 +625,17 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
         title = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", meta_title))
     return PdfText(
         text=text, boxes=boxes, pages=page_starts, headings=headings, page_count=count,
-        page_texts=[" ".join(ln.text for ln in lines if ln.kind != "margin") for lines in pages],
+        page_texts=_page_texts(text, page_starts, count),
         title=title, authors=authors, year=_year(pages[0]), metadata_title=meta_title, warnings=warnings,
     )
+
+
+def _page_texts(text: str, starts: list[tuple[int, int]], count: int) -> list[str]:
+    """Each page's share of the clean text (a paragraph running over a page break counts where it starts)."""
+    out = [[] for _ in range(count)]
+    for (a, page), (b, _) in zip(starts, starts[1:] + [(len(text), 0)]):
+        out[page - 1].append(text[a:b])
+    return ["".join(parts).strip() for parts in out]
 
 
 def _bold_share(pages: list[list[Line]], body: float) -> float:
