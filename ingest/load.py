@@ -14,7 +14,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A file's text before cleaning: one entry per page (page None for text files)."""
+    """A file's text: one entry per page (page None for text files); for a PDF, its clean text cut at page starts."""
 
     path: Path
     sha256: str
@@ -49,7 +49,7 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
         from .pdf import read_pdf
 
         pdf = read_pdf(path, data)
-        pages = tuple((i + 1, t) for i, t in enumerate(pdf.page_texts))
+        pages = tuple(pdf.page_texts)
     else:
         pages = parse_bytes(path, data, max_bytes)
     return RawDocument(path=path, sha256=hashlib.sha256(data).hexdigest(), pages=pages, pdf=pdf)
@@ -63,7 +63,7 @@ def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     if path.suffix.lower() == ".pdf":
         from .pdf import read_pdf
 
-        pages = tuple((i + 1, t) for i, t in enumerate(read_pdf(path, data).page_texts))
+        pages = tuple(read_pdf(path, data).page_texts)
     else:
         pages = ((None, _decode_text(path, data)),)
     if not any(t.strip() for _, t in pages):

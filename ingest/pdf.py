@@ -96,7 +96,7 @@ class PdfText:
     pages: list[tuple[int, int]]  # (start offset, page number)
     headings: list[tuple[int, int]]  # (offset of a heading line, level)
     page_count: int
-    page_texts: list[str]
+    page_texts: list[tuple[int, str]]  # (page, text) pieces of ``text`` in order
     title: str = ""
     authors: tuple[str, ...] = ()
     year: int | None = None
@@ -274,7 +274,19 @@ def _body_size(pages: list[list[Line]]) -> float:
     return c.most_common(1)[0][0] if c else 10.0
 
 
+def _text_sizes(pages: list[list[Line]]) -> set[float]:
+    """Font sizes that set much of the text (prose and code alike): not heading sizes."""
+    c: Counter = Counter()
+    for lines in pages:
+        for ln in lines:
+            if ln.kind == "body":
+                c[round(ln.size * 2) / 2] += len(ln.chars)
+    top = max(c.values(), default=0)
+    return {size for size, n in c.items() if n >= 0.2 * top}
+
+
 def _mark_kinds(pages: list[list[Line]], body: float, body_bold: bool, heights: list[float]) -> None:
+    text_sizes = _text_sizes(pages)
     for lines, h in zip(pages, heights):
         body_bottom = max((ln.bottom for ln in lines if ln.kind == "body" and abs(ln.size - body) < 0.6),
                           default=0.0)
@@ -284,8 +296,10 @@ def _mark_kinds(pages: list[list[Line]], body: float, body_bold: bool, heights: 
             words = ln.text.split()
             if ln.size < body * 0.88 and ln.top >= body_bottom - 0.5 and ln.top > 0.5 * h:
                 ln.kind = "footnote"
-            elif len(words) <= 18 and (ln.size > body + 0.7 or (ln.bold and not body_bold)) \
-                    and sum(c.isalpha() for c in ln.text) >= 2:
+            elif sum(c.isalpha() for c in ln.text) >= 2 and (
+                (len(words) <= 18 and ln.size > body + 0.7 and round(ln.size * 2) / 2 not in text_sizes)
+                or (len(words) <= 12 and ln.bold and not body_bold)
+            ):
                 ln.kind = "heading"
 
 
@@ -418,6 +432,7 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter, widths: list
         lead = statistics.median(gaps) if gaps else body * 1.25
         col_right = max((ln.x1 for ln in body_lines if ln.kind == "body"), default=0.0)
         heading_run: list[Line] = []
+        body_lines = _demote_long_heading_runs(body_lines)
         for ln in body_lines:
             if ln.kind == "heading":
                 if heading_run and (ln.top - heading_run[-1].top > ln.size * 2 or ln.top < heading_run[-1].top):
@@ -471,6 +486,22 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter, widths: list
     text = "".join(w.parts)
     boxes = np.asarray(w.boxes, dtype=np.float32).reshape(-1, 5)
     return text, boxes, page_starts, headings
+
+
+def _demote_long_heading_runs(lines: list[Line]) -> list[Line]:
+    """More than three heading lines in a row are a paragraph in larger or bold type, not a heading."""
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j].kind == "heading" and (j == i or (
+                abs(lines[j].size - lines[i].size) < 0.3
+                and 0 < lines[j].top - lines[j - 1].top <= lines[j].size * 2)):
+            j += 1
+        if j - i > 3:
+            for ln in lines[i:j]:
+                ln.kind = "body"
+        i = max(j, i + 1)
+    return lines
 
 
 def _col_right(para: list[Line], page_right: float, edges: dict) -> float:
@@ -625,17 +656,26 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
         title = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", meta_title))
     return PdfText(
         text=text, boxes=boxes, pages=page_starts, headings=headings, page_count=count,
-        page_texts=_page_texts(text, page_starts, count),
+        page_texts=_page_texts(text, page_starts),
         title=title, authors=authors, year=_year(pages[0]), metadata_title=meta_title, warnings=warnings,
     )
 
 
-def _page_texts(text: str, starts: list[tuple[int, int]], count: int) -> list[str]:
-    """Each page's share of the clean text (a paragraph running over a page break counts where it starts)."""
-    out = [[] for _ in range(count)]
-    for (a, page), (b, _) in zip(starts, starts[1:] + [(len(text), 0)]):
-        out[page - 1].append(text[a:b])
-    return ["".join(parts).strip() for parts in out]
+def _page_texts(text: str, starts: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """The clean text cut at its page starts, in text order: [(page, text)]. Each cut moves on to the
+    next space, so a word rejoined over a page break stays whole; the pieces joined give the text."""
+    cuts = []
+    for a, page in starts:
+        while 0 < a < len(text) and not text[a - 1].isspace():
+            a += 1
+        cuts.append((a, page))
+    out = []
+    for (a, page), (b, _) in zip(cuts, cuts[1:] + [(len(text), 0)]):
+        if b > a:
+            out.append((page, text[a:b]))
+    if cuts and cuts[0][0] > 0:
+        out.insert(0, (cuts[0][1], text[:cuts[0][0]]))
+    return out
 
 
 def _bold_share(pages: list[list[Line]], body: float) -> float:
