@@ -356,7 +356,8 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
               help="Runs per timing, the median reported (default 3; 1 with --quick).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON to this file.")
-def bench(as_json, quick, sizes, repeats, out):
+@click.option("--only", "only", default=None, help="Only these sections, comma-separated (here: pdf).")
+def bench(as_json, quick, sizes, repeats, out, only):
     """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
     the vector and BM25 indexes at 10k-1M chunks.
 
@@ -367,6 +368,22 @@ def bench(as_json, quick, sizes, repeats, out):
     """
     from eval.bench import run_bench, summary
 
+    if only is not None:  # the sections measured on their own
+        import tempfile
+
+        from eval.bench import bench_pdf
+
+        names = [n.strip() for n in only.split(",") if n.strip()]
+        unknown = [n for n in names if n != "pdf"]
+        if unknown:
+            raise click.BadParameter(f"unknown section {', '.join(unknown)}; known here: pdf", param_hint="--only")
+        with tempfile.TemporaryDirectory(prefix="sisterqa-bench-") as work:
+            r = {"pdf": bench_pdf(Path(work), repeats=repeats or (1 if quick else 3),
+                                  progress=lambda m: click.echo(f"bench: {m}…", err=True))}
+        if out:
+            out.write_text(json.dumps(r, indent=1), encoding="utf-8")
+        click.echo(json.dumps(r, indent=1 if as_json else None))
+        return
     size_list = None
     if sizes is not None:
         size_list = [int(x) for x in sizes.replace("_", "").split(",") if x.strip() and int(x) > 0]
