@@ -223,3 +223,31 @@ def test_a_small_upload_is_not_titled_by_its_heading(tmp_path):
     assert paper.title == "padang hildesheim notes"
     assert "\n\nObstacles\n\nThe cooperation slowed when" in paper.text
     assert [s for _, s in paper.sections] == ["Results", "Obstacles"]
+
+
+def test_a_footnote_stays_apart_from_the_paragraph_it_interrupts(tmp_path):
+    """A paragraph running over a page break with a footnote at the first page's foot: the paragraph
+    reads on unbroken and the footnote follows it as its own paragraph."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_auto_page_break(False)
+    sentence = "The Medan and Ichikawa exchange ran every summer with twenty students. "
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_xy(56, 80)
+    pdf.multi_cell(480, 14, "Exchange history\n\n" + sentence * 45 + "It went on until", align="J",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=8)
+    pdf.set_xy(56, 740)
+    pdf.multi_cell(480, 10, "1 Interview with the Medan city office, March 2021.")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_xy(56, 80)
+    pdf.multi_cell(480, 14, "the pandemic closed the borders in 2020. " + sentence * 3)
+    path = tmp_path / "medan ichikawa.pdf"
+    pdf.output(str(path))
+    text = read_paper(path).text
+    assert "It went on until the pandemic closed the borders in 2020." in text
+    assert "\n\n1 Interview with the Medan city office, March 2021." in text
+    assert text.index("Interview") > text.index("closed the borders")
