@@ -94,7 +94,7 @@ class PdfText:
     text: str
     boxes: np.ndarray  # float32 (len(text), 5): page, x0, top, x1, bottom
     pages: list[tuple[int, int]]  # (start offset, page number)
-    headings: list[tuple[int, int]]  # (offset of a heading line, level)
+    headings: list[tuple[int, int]]  # (offset of a heading line, level 1-3)
     page_count: int
     page_texts: list[tuple[int, str]]  # (page, text) pieces of ``text`` in order
     title: str = ""
@@ -358,8 +358,6 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter, widths: list
     w = _Writer()
     page_starts: list[tuple[int, int]] = []
     headings: list[tuple[int, int]] = []
-    heading_sizes = sorted({round(ln.size) for lines in pages for ln in lines if ln.kind == "heading"},
-                           reverse=True)
     para: list[Line] = []
     pending_notes: list[list[Line]] = []
 
@@ -407,9 +405,7 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter, widths: list
             if w.len:
                 w.add("\n\n")
             page_starts.append((w.len, lines[0].page))
-            level = 1 + min(heading_sizes.index(round(lines[0].size)) if round(lines[0].size) in heading_sizes
-                            else 0, 2)
-            headings.append((w.len, level))
+            headings.append((w.len, round(lines[0].size * 2) / 2))  # levels follow, from the sizes
             for k, ln in enumerate(lines):
                 if k:
                     w.add(" ")
@@ -652,6 +648,7 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
     heading_texts |= {_mask(ln.text) for lines in pages[1:] for ln in lines if ln.kind == "heading"}
     repeated = {_mask(ln.text) for lines in pages for ln in lines if ln.kind == "margin"}
     title, authors = _front_matter(pages[0], heading_texts, repeated, body)
+    headings = _levels(text, headings, title)
     if meta_title and not _BAD_META_TITLE.search(meta_title) and len(meta_title) >= 4:
         title = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", meta_title))
     return PdfText(
@@ -659,6 +656,24 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
         page_texts=_page_texts(text, page_starts),
         title=title, authors=authors, year=_year(pages[0]), metadata_title=meta_title, warnings=warnings,
     )
+
+
+def _levels(text: str, headings: list[tuple[int, float]], title: str) -> list[tuple[int, int]]:
+    """(offset, level) of the headings from their sizes: the largest size of two or more headings is
+    level 1 when there are several such sizes, else all are level 2 (sections.find_sections still makes ALL-CAPS and the usual top
+    words, Abstract, Introduction …, level 1). The title block on page one is not a section."""
+    def line(o: int) -> str:
+        end = text.find("\n", o)
+        return text[o:end if end >= 0 else len(text)]
+
+    if headings and title and headings[0][0] == 0 and line(0).strip() == title.strip():
+        headings = headings[1:]
+    # a size only one heading has (an authors line under the title, say) sets no level
+    counts = Counter(size for _, size in headings)
+    sizes = sorted((size for size, n in counts.items() if n >= 2), reverse=True)
+    if len(sizes) <= 1:
+        return [(o, 2) for o, _ in headings]
+    return [(o, 1 + min(sizes.index(size), 2) if size in sizes else 2) for o, size in headings]
 
 
 def _page_texts(text: str, starts: list[tuple[int, int]]) -> list[tuple[int, str]]:

@@ -12,7 +12,7 @@ from .errors import BadPaper
 from .language import detect_language
 from .load import DEFAULT_MAX_BYTES, load
 from .paper import Paper
-from .sections import find_sections
+from .sections import find_sections, is_top_heading
 
 METADATA_FILE = "metadata.json"
 
@@ -109,7 +109,8 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
         language=meta.get("language") or detect_language(text),
         sha256=raw.sha256,
         text=text,
-        sections=tuple(find_sections(text, pdf.headings)),
+        sections=tuple(find_sections(text, [(o, 1 if is_top_heading(text[o:].split("\n", 1)[0]) else lvl)
+                                            for o, lvl in pdf.headings])),
         pages=tuple(pdf.pages),
         venue=meta.get("venue"),
         boxes=pdf.boxes,
