@@ -59,13 +59,12 @@ def read_paper(
     meta = meta or {}
     if raw.pdf is not None:
         return _pdf_paper(path, raw, meta, root, doc_id)
-    pdf = path.suffix.lower() == ".pdf"
     parts: list[str] = []
     pages: list[tuple[int, int]] = []
     md_headings: list[tuple[int, int]] = []
     offset = 0
     for number, page_text in raw.pages:
-        cleaned, heads = clean_page(page_text, pdf=pdf)
+        cleaned, heads = clean_page(page_text)
         if number is not None:
             pages.append((offset, number))
         md_headings.extend((offset + o, lvl) for o, lvl in heads)
