@@ -39,12 +39,16 @@ class Citation:
     year: int | None = None
     language: str = ""
 
-    def to_json(self) -> dict:
-        return {
+    def to_json(self, snapshot: Snapshot | None = None) -> dict:
+        d = {
             "n": self.n, "doc_id": self.doc_id, "title": self.title, "section": self.section,
             "page": self.page, "passage_id": self.passage_id, "quote": self.quote,
             "start": self.start, "end": self.end, "year": self.year, "language": self.language,
         }
+        boxes = snapshot.quote_boxes(self.doc_id, self.start, self.end) if hasattr(snapshot, "quote_boxes") else []
+        if boxes:  # a PDF: where the quote is printed (points, origin top-left, one or more per line)
+            d["boxes"] = boxes
+        return d
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
-            "citations": [c.to_json() for c in self.citations],
+            "citations": [c.to_json(snapshot) for c in self.citations],
             "passages": [passage_json(h, snapshot) for h in self.hits],
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
             "mode": self.mode,

@@ -239,6 +239,52 @@ def ask(ctx, question, history, index_dir, as_json, mode):
         click.echo(_plain(f"[{c.n}] {c.title} ({where})"))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line per file.")
+@click.pass_context
+def read(ctx, paths, as_json):
+    """Read papers exactly as ingest would, without indexing them.
+
+    \b
+    Example:
+      sisterqa read corpus/new-paper.pdf            # title, pages, sections, warnings
+      sisterqa read corpus/*.pdf --json             # one object a line, with the text
+    """
+    from index.build import discover
+    from ingest.errors import BadPaper
+    from ingest.read import read_report
+
+    s = _settings(ctx)
+    files: list[Path] = []
+    failed = False
+    for p in paths:
+        try:
+            files.extend(discover([p]) if p.is_dir() else [p])
+        except BadPaper as e:
+            files.append(p)  # read_report names the missing file
+    for f in files:
+        r = read_report(f, root=s.root, max_bytes=s.build.max_bytes)
+        failed = failed or r["error"] is not None
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False))
+            continue
+        if r["error"]:
+            click.echo(f"error: {_plain(r['path'])}: {_plain(r['error'])}", err=True)
+            continue
+        click.echo(f"{_plain(r['path'])}: {_plain(r['title'] or '')}")
+        click.echo(f"  authors: {_plain(', '.join(r['authors'])) or '-'}; year: {r['year'] or '-'}; "
+                   f"language: {r['language']}; pages: {r['pages'] or '-'}; "
+                   f"{len(r['text'].split())} words; {len(r['sections'])} sections")
+        for sec in r["sections"]:
+            page = f" (p. {sec['page']})" if sec["page"] else ""
+            click.echo(f"    {_plain(sec['title'])}{page}")
+        for w in r["warnings"]:
+            click.echo(f"  warning: {_plain(w)}")
+    if failed:
+        sys.exit(2)
+
+
 @main.command("eval")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold Q&A file (JSONL); default eval/gold.jsonl.")
@@ -249,10 +295,12 @@ def ask(ctx, question, history, index_dir, as_json, mode):
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where report.md and chart.png go (default eval/reports).")
 @click.option("--no-baselines", is_flag=True, help="Measure the system alone (faster).")
+@click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Evaluate over another copy of the papers (e.g. as PDFs), indexed into its own directory.")
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, index_dir, as_json):
+def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, corpus, index_dir, as_json):
     """Measure the system and the baselines on the gold Q&A set.
 
     \b
@@ -263,15 +311,22 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
     from eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
 
     s = _settings(ctx, index_dir=index_dir)
+    say = lambda m: click.echo(f"eval: {m}…", err=True)  # noqa: E731
     try:
-        result = evaluate(s, gold or GOLD, baselines=not no_baselines,
-                          progress=lambda m: click.echo(f"eval: {m}…", err=True))
+        if corpus is not None:
+            from eval.corpus import evaluate_corpus
+
+            result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
+        else:
+            result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say)
     except SisterQAError as e:
         _fail(e)
     if predictions:
         with open(predictions, "w", encoding="utf-8") as f:
             for it, a in zip(result["_items"], result["_predictions"]):
                 f.write(json.dumps({"id": it["id"], **a}, ensure_ascii=False) + "\n")
+    if report_dir is None and corpus is not None:
+        report_dir = Path(result["corpus"]["index_dir"]) / "report"  # eval/reports stays the text corpus's
     md, png = write_report(result, report_dir or Path(__file__).resolve().parent.parent / "eval" / "reports")
     if as_json:
         out = public(result)
@@ -301,7 +356,8 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
               help="Runs per timing, the median reported (default 3; 1 with --quick).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON to this file.")
-def bench(as_json, quick, sizes, repeats, out):
+@click.option("--only", "only", default=None, help="Only these sections, comma-separated (here: pdf).")
+def bench(as_json, quick, sizes, repeats, out, only):
     """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
     the vector and BM25 indexes at 10k-1M chunks.
 
@@ -312,6 +368,22 @@ def bench(as_json, quick, sizes, repeats, out):
     """
     from eval.bench import run_bench, summary
 
+    if only is not None:  # the sections measured on their own
+        import tempfile
+
+        from eval.bench import bench_pdf
+
+        names = [n.strip() for n in only.split(",") if n.strip()]
+        unknown = [n for n in names if n != "pdf"]
+        if unknown:
+            raise click.BadParameter(f"unknown section {', '.join(unknown)}; known here: pdf", param_hint="--only")
+        with tempfile.TemporaryDirectory(prefix="sisterqa-bench-") as work:
+            r = {"pdf": bench_pdf(Path(work), repeats=repeats or (1 if quick else 3),
+                                  progress=lambda m: click.echo(f"bench: {m}…", err=True))}
+        if out:
+            out.write_text(json.dumps(r, indent=1), encoding="utf-8")
+        click.echo(json.dumps(r, indent=1 if as_json else None))
+        return
     size_list = None
     if sizes is not None:
         size_list = [int(x) for x in sizes.replace("_", "").split(",") if x.strip() and int(x) > 0]

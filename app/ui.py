@@ -21,6 +21,7 @@ import streamlit as st
 
 from app import ui_helpers as h
 from app.answer import Answer
+from app.page_view import citation_pages, render_page
 from app.session import ChatSession, Engine
 from app.settings import Settings, load_settings
 from index.errors import IndexMissing
@@ -61,6 +62,7 @@ class Turn:
     cites: list[h.CitationView]
     hits: list[h.HitView]
     scope: str = ""  # "all papers" or the chosen papers
+    pages: dict = field(default_factory=dict)  # citation n → page_view.PageShot, for PDFs
 
 
 @dataclass
@@ -277,7 +279,7 @@ def _ask_example(question: str) -> None:
 # ---------------------------------------------------------------- chat
 
 
-def render_citation(i: int, cv: h.CitationView, ui: UIState) -> None:
+def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
     meta = " · ".join(str(x) for x in (cv.year or "n.d.", cv.section, f"p. {cv.page}" if cv.page else "") if x)
     with st.container(border=True):
         st.html(
@@ -292,12 +294,15 @@ def render_citation(i: int, cv: h.CitationView, ui: UIState) -> None:
         with row.popover("Copy reference", icon=":material/content_copy:", type="tertiary"):
             st.code(cv.reference, language=None, wrap_lines=True)
         if is_open:
-            st.html(
+            text_col, page_col = st.columns(2) if shot is not None else (st.container(), None)
+            text_col.html(
                 f'<div class="sq-context"><div class="sq-head sq-meta">In the paper · '
                 f'{h.html_text(h.where(cv.section, cv.page) or "before the first heading")}'
                 f' · {h.html_text(cv.context_note)}</div>'
                 f'<div class="sq-text">{cv.context_html}</div></div>'
             )
+            if page_col is not None:  # a PDF: the page itself, the quote highlighted where it is printed
+                page_col.image(render_page(shot), caption=f"Page {shot.page}, as printed", width="stretch")
 
 
 def render_hits(hits: list[h.HitView]) -> None:
@@ -333,7 +338,7 @@ def render_turn(i: int, turn: Turn, ui: UIState) -> None:
     bits = [f"{a.mode} answer", turn.scope] + ([f"{total / 1000:.1f} s"] if total else [])
     st.caption(h.md_escape(" · ".join(b for b in bits if b)))
     for cv in turn.cites:
-        render_citation(i, cv, ui)
+        render_citation(i, cv, ui, turn.pages.get(cv.n))
     with st.expander("Why these passages", icon=":material/manage_search:"):
         st.caption(
             "The passages retrieved for "
@@ -356,7 +361,7 @@ def ask(question: str, engine: Engine, s: Settings, ui: UIState, doc_ids, mode) 
                     turn = Turn(
                         question=answer.question, answer=answer,
                         cites=h.citation_views(answer, snap), hits=h.hit_views(answer, snap),
-                        scope=_scope(doc_ids, snap),
+                        scope=_scope(doc_ids, snap), pages=citation_pages(answer, snap, s.root),
                     )
         except SisterQAError as e:
             st.error(h.md_escape(str(e)))

@@ -614,6 +614,48 @@ def bench_scale(sizes, quick: bool, progress: Progress, bm25: bool = True) -> di
     return {"scale": rows, "bm25_scale": bm_rows, "scale_runs": runs}
 
 
+# ---------------------------------------------------------------- PDF reading
+
+
+def bench_pdf(work: Path, corpus: Path = ROOT / "corpus", repeats: int = 3,
+              progress: Progress = lambda m: None) -> dict:
+    """``pdf``: seconds a page for ``ingest.pdf.read_pdf`` (layout analysis included) on the corpus
+    typeset by ``eval.pdfgen`` in each layout, and the word-level fidelity of what it reads.
+
+    Wall-clock and CPU seconds (the best of ``repeats`` reads of each file, one thread); the CPU
+    figure is the one to compare with the 0.05 s target on a shared machine.
+    """
+    from eval.pdfgen import LAYOUTS, generate, word_fidelity
+    from ingest.pdf import read_pdf
+
+    out: dict = {"layouts": {}}
+    pages_all = wall_all = cpu_all = 0.0
+    for name, layout in LAYOUTS.items():
+        progress(f"pdf: {name}")
+        made = generate(corpus, Path(work) / f"pdf-{name}", layout)
+        pages = wall = cpu = 0.0
+        fid = []
+        for path, expected in made:
+            data = path.read_bytes()
+            best_wall = best_cpu = float("inf")
+            for _ in range(repeats):
+                t0, c0 = time.perf_counter(), time.process_time()
+                r = read_pdf(path, data)
+                best_wall = min(best_wall, time.perf_counter() - t0)
+                best_cpu = min(best_cpu, time.process_time() - c0)
+            pages += r.page_count
+            wall += best_wall
+            cpu += best_cpu
+            fid.append(word_fidelity(expected, r.text))
+        out["layouts"][name] = {"files": len(made), "pages": int(pages), "s_per_page": round(wall / pages, 4),
+                                "cpu_s_per_page": round(cpu / pages, 4), "fidelity_min": round(min(fid), 4),
+                                "fidelity_mean": round(sum(fid) / len(fid), 4)}
+        pages_all, wall_all, cpu_all = pages_all + pages, wall_all + wall, cpu_all + cpu
+    out.update(pages=int(pages_all), s_per_page=round(wall_all / pages_all, 4),
+               cpu_s_per_page=round(cpu_all / pages_all, 4), target_s_per_page=0.05)
+    return out
+
+
 # ---------------------------------------------------------------- the whole bench
 
 def run_bench(quick: bool = False, corpus: Path | None = None, gold_path: Path = GOLD,
@@ -650,6 +692,7 @@ def run_bench(quick: bool = False, corpus: Path | None = None, gold_path: Path =
         }
         result["embedding"] = bench_embedding(index_dir, quick, progress)
         result.update(bench_scale(sizes, quick, progress))
+        result["pdf"] = bench_pdf(work, corpus, 1 if quick else repeats, progress)
         if keep:
             shutil.copytree(index_dir, keep, dirs_exist_ok=True)
     finally:

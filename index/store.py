@@ -10,6 +10,7 @@
         papers/<doc>.passages.jsonl   passages (offsets into the text)
         papers/<doc>.npy   the passages' vectors, reused by incremental ingest
         papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
+        papers/<doc>.boxes.npy   PDFs only: each text character's (page, x0, top, x1, bottom)
         dense.faiss        vector index over all passages, in manifest order
         bm25/              BM25 index (bm25s) over the same passages
 
@@ -162,6 +163,7 @@ class Snapshot:
     bm25: BM25Index
     _texts: dict[str, str] = field(default_factory=dict)
     _sentences: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _boxes: dict[str, np.ndarray | None] = field(default_factory=dict)
 
     @property
     def papers(self) -> list[dict]:
@@ -193,6 +195,22 @@ class Snapshot:
                 raise IndexCorrupt(self.path, f"{doc_id}: {len(spans)} sentences, {len(vecs)} vectors")
             self._sentences[doc_id] = (spans, vecs)
         return self._sentences[doc_id]
+
+    def quote_boxes(self, doc_id: str, start: int, end: int) -> list[dict]:
+        """Where ``paper_text(doc_id)[start:end]`` is printed, for a PDF: [{"page", "x0", "y0", "x1", "y1"}]
+        in PDF points, origin top-left, one or more per line; [] for papers without boxes."""
+        from ingest.pdf import quote_rects
+
+        if doc_id not in self._boxes:
+            path = self.path / "papers" / f"{doc_id}.boxes.npy"
+            try:
+                self._boxes[doc_id] = np.load(path, mmap_mode="c", allow_pickle=False) if path.exists() else None
+            except (ValueError, OSError, EOFError) as e:
+                raise IndexCorrupt(self.path, f"{path.name} is unreadable") from e
+        boxes = self._boxes[doc_id]
+        if boxes is None or start >= end:
+            return []
+        return quote_rects(np.asarray(boxes), start, end)
 
     def paper(self, doc_id: str) -> Paper:
         """The full Paper (text, sections, pages) as it was indexed."""
@@ -239,6 +257,8 @@ def write_paper_files(
     np.save(base.with_suffix(".npy"), np.asarray(vectors, dtype=np.float32))
     np.save(f"{base}.sentences.npy", np.asarray(sentences, dtype=np.int64).reshape(-1, 2))
     np.save(f"{base}.sentvec.npy", np.asarray(sentence_vectors, dtype=np.float32))
+    if paper.boxes is not None:  # PDFs: where each character of the text is printed
+        np.save(f"{base}.boxes.npy", np.asarray(paper.boxes, dtype=np.float32).reshape(-1, 5))
 
 
 def paper_files(version: Path, doc_id: str) -> list[Path]:
@@ -247,7 +267,7 @@ def paper_files(version: Path, doc_id: str) -> list[Path]:
         base.with_suffix(".txt"), base.with_suffix(".json"),
         Path(f"{base}.passages.jsonl"), base.with_suffix(".npy"),
         Path(f"{base}.sentences.npy"), Path(f"{base}.sentvec.npy"),
-    ]
+    ] + ([Path(f"{base}.boxes.npy")] if Path(f"{base}.boxes.npy").exists() else [])
 
 
 def link_paper_files(old: Path, build: Path, doc_id: str) -> None:
@@ -273,7 +293,7 @@ def read_passages(version: Path, doc_id: str) -> list[Passage]:
 
 
 def read_vectors(version: Path, doc_id: str, kind: str = "", mmap: bool = False) -> np.ndarray:
-    """A paper's stored array: passage vectors (kind ""), "sentences" or "sentvec".
+    """A paper's stored array: passage vectors (kind ""), "sentences", "sentvec" or "boxes".
 
     ``mmap`` maps the file instead of reading it (copy-on-write): the array stays
     valid after the file is deleted, and pages are read only when used.
@@ -369,6 +389,7 @@ def load_version(root: Path, version: Path) -> Snapshot:
     passages: list[Passage] = []
     texts: dict[str, str] = {}
     sentences: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    boxes: dict[str, np.ndarray] = {}
     for paper in manifest["papers"]:
         doc_id = paper["doc_id"]
         passages.extend(read_passages(version, doc_id))
@@ -382,6 +403,8 @@ def load_version(root: Path, version: Path) -> Snapshot:
             if spans.ndim != 2 or len(spans) != len(vecs):
                 raise IndexCorrupt(root, f"{doc_id}: {len(spans)} sentences, {len(vecs)} vectors")
             sentences[doc_id] = (spans, vecs)
+        if (version / "papers" / f"{doc_id}.boxes.npy").exists():
+            boxes[doc_id] = read_vectors(version, doc_id, "boxes", mmap=True)
     try:
         dense = VectorIndex.load(version / DENSE)
     except Exception as e:  # noqa: BLE001 - faiss raises RuntimeError, others on garbage
@@ -393,4 +416,4 @@ def load_version(root: Path, version: Path) -> Snapshot:
     except Exception as e:  # noqa: BLE001 - bm25s's loaders raise many types on damaged files
         raise IndexCorrupt(root, f"{BM25_DIR}/ is unreadable ({type(e).__name__})") from e
     return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense, bm25=bm25,
-                    _texts=texts, _sentences=sentences)
+                    _texts=texts, _sentences=sentences, _boxes=boxes)

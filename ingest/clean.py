@@ -1,4 +1,5 @@
-"""Clean conversion artefacts so passages and quotes read like the paper.
+"""Clean conversion artefacts of text files so passages and quotes read like the paper
+(PDFs are cleaned as they are read, by ingest.pdf).
 
 Removes markdown emphasis (``**bold**``, ``*italic*``) and heading markers,
 rejoins words hyphenated across line breaks and paragraphs split by page
@@ -39,7 +40,7 @@ def _rejoin_hyphen(m: re.Match) -> str:
     return f"{left}{right}"
 
 
-def clean_page(text: str, pdf: bool = False) -> tuple[str, list[tuple[int, int]]]:
+def clean_page(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Clean one page of raw text.
 
     Returns the cleaned text and the markdown headings found in it as
@@ -49,8 +50,6 @@ def clean_page(text: str, pdf: bool = False) -> tuple[str, list[tuple[int, int]]
     text = text.replace("\f", "\n\n")
     text = _CONTROL.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
-    if pdf:
-        lines = _unwrap_pdf_lines(lines)
     marked = []
     for line in lines:
         m = _MD_HEADING.match(line.strip())
@@ -75,24 +74,3 @@ def clean_page(text: str, pdf: bool = False) -> tuple[str, list[tuple[int, int]]
         out.append(line)
         pos += len(line) + 1
     return "\n".join(out), headings
-
-
-def _unwrap_pdf_lines(lines: list[str]) -> list[str]:
-    """Join the hard-wrapped lines of PDF text into paragraphs.
-
-    A line is joined to the next when it does not end a sentence and the next
-    line starts in lower case, or when it is long enough to be a wrapped line.
-    Short lines standing alone (headings) are left as they are.
-    """
-    out: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        if out and out[-1] and stripped:
-            prev = out[-1]
-            ends_sentence = prev.rstrip().endswith((".", "!", "?", ":", ";"))
-            heading_like = prev.isupper() or len(prev) < 40
-            if not heading_like and (not ends_sentence or stripped[:1].islower()):
-                out[-1] = prev.rstrip() + " " + stripped
-                continue
-        out.append(stripped if not stripped else line)
-    return out

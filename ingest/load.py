@@ -14,11 +14,12 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A file's text before cleaning: one entry per page (page None for text files)."""
+    """A file's text: one entry per page (page None for text files); for a PDF, its clean text cut at page starts."""
 
     path: Path
     sha256: str
     pages: tuple[tuple[int | None, str], ...]
+    pdf: object = None  # ingest.pdf.PdfText for a PDF: the text layer with boxes, structure, metadata
 
 
 def sha256_file(path: Path) -> str:
@@ -43,8 +44,15 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
         data = path.read_bytes()
     except OSError as e:
         raise BadPaper(path, f"cannot be read ({e.strerror or e})") from e
-    return RawDocument(path=path, sha256=hashlib.sha256(data).hexdigest(),
-                       pages=parse_bytes(path, data, max_bytes))
+    pdf = None
+    if path.suffix.lower() == ".pdf":
+        from .pdf import read_pdf
+
+        pdf = read_pdf(path, data)
+        pages = tuple(pdf.page_texts)
+    else:
+        pages = parse_bytes(path, data, max_bytes)
+    return RawDocument(path=path, sha256=hashlib.sha256(data).hexdigest(), pages=pages, pdf=pdf)
 
 
 def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[tuple[int | None, str], ...]:
@@ -53,7 +61,9 @@ def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     _check_type(path)
     _check_size(path, len(data), max_bytes)
     if path.suffix.lower() == ".pdf":
-        pages = _pdf_pages(path, data)
+        from .pdf import read_pdf
+
+        pages = tuple(read_pdf(path, data).page_texts)
     else:
         pages = ((None, _decode_text(path, data)),)
     if not any(t.strip() for _, t in pages):
@@ -154,38 +164,3 @@ def _detect_decode(path: Path, data: bytes) -> str:
             path, "is not UTF-8 and its text encoding could not be detected; save it as UTF-8"
         )
     return guess
-
-
-def _pdf_pages(path: Path, data: bytes) -> tuple[tuple[int | None, str], ...]:
-    import io
-    import logging
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    if not data.lstrip()[:1024].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
-        raise BadPaper(path, "is not a PDF (no PDF header); is it a text file named .pdf?")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception:  # noqa: BLE001 - pypdf raises several types here
-                ok = 0
-            if not ok:
-                raise BadPaper(path, "is an encrypted PDF; save an unencrypted copy")
-        pages = tuple((i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages))
-    except BadPaper:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as e:
-        raise BadPaper(path, f"is a corrupt PDF ({type(e).__name__}: {e})") from e
-    except Exception as e:  # noqa: BLE001 - any other parser failure is still a bad file
-        raise BadPaper(path, f"is a PDF that could not be parsed ({type(e).__name__}: {e})") from e
-    if not pages:
-        raise BadPaper(path, "is a PDF with no pages")
-    if not any(t.strip() for _, t in pages):
-        raise BadPaper(
-            path, "has no extractable text (a scanned PDF without a text layer? run OCR on it first)"
-        )
-    return pages

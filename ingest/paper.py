@@ -21,6 +21,10 @@ class Paper:
     sections: tuple[tuple[int, str], ...] = ()  # (start offset, heading path)
     pages: tuple[tuple[int, int], ...] = ()  # (start offset, page number); empty for text files
     venue: str | None = None
+    # PDFs only: where each character of ``text`` is printed (ingest.pdf), the page count, reading warnings
+    boxes: object = field(default=None, compare=False, hash=False, repr=False)
+    page_count: int | None = field(default=None, compare=False, hash=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     def section_at(self, offset: int) -> str:
         """The heading path in force at ``offset`` ("" before the first heading)."""

@@ -12,7 +12,7 @@ from .errors import BadPaper
 from .language import detect_language
 from .load import DEFAULT_MAX_BYTES, load
 from .paper import Paper
-from .sections import find_sections
+from .sections import find_sections, is_top_heading
 
 METADATA_FILE = "metadata.json"
 
@@ -56,13 +56,15 @@ def read_paper(
     """Read and clean one paper. ``meta`` overrides what is guessed from the text."""
     path = Path(path)
     raw = load(path, max_bytes=max_bytes)
-    pdf = path.suffix.lower() == ".pdf"
+    meta = meta or {}
+    if raw.pdf is not None:
+        return _pdf_paper(path, raw, meta, root, doc_id)
     parts: list[str] = []
     pages: list[tuple[int, int]] = []
     md_headings: list[tuple[int, int]] = []
     offset = 0
     for number, page_text in raw.pages:
-        cleaned, heads = clean_page(page_text, pdf=pdf)
+        cleaned, heads = clean_page(page_text)
         if number is not None:
             pages.append((offset, number))
         md_headings.extend((offset + o, lvl) for o, lvl in heads)
@@ -71,7 +73,6 @@ def read_paper(
     text = "\n\n".join(parts)
     if not text.strip():
         raise BadPaper(path, "contains no text after cleaning")
-    meta = meta or {}
     rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     year = meta.get("year")
     return Paper(
@@ -87,3 +88,60 @@ def read_paper(
         pages=tuple(pages),
         venue=meta.get("venue"),
     )
+
+
+def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | None) -> Paper:
+    """A PDF's Paper: the text layer of ingest.pdf as it is (its offsets are the boxes' offsets)."""
+    pdf = raw.pdf
+    text = pdf.text
+    if not text.strip():
+        raise BadPaper(path, "contains no text after cleaning")
+    rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
+    year = meta.get("year") or pdf.year
+    return Paper(
+        doc_id=doc_id or doc_id_for(path),
+        path=rel if not rel.startswith("..") else str(path.resolve()),
+        # without a title on its first page, the file's name (never its first heading, e.g. "Results")
+        title=meta.get("title") or pdf.title or re.sub(r"[-_]+", " ", path.stem).strip() or path.stem,
+        authors=tuple(meta.get("authors") or pdf.authors),
+        year=int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None,
+        language=meta.get("language") or detect_language(text),
+        sha256=raw.sha256,
+        text=text,
+        sections=tuple(find_sections(text, [(o, 1 if is_top_heading(text[o:].split("\n", 1)[0]) else lvl)
+                                            for o, lvl in pdf.headings])),
+        pages=tuple(pdf.pages),
+        venue=meta.get("venue"),
+        boxes=pdf.boxes,
+        page_count=pdf.page_count,
+        warnings=tuple(pdf.warnings),
+    )
+
+
+def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """What ingest reads from one file, without indexing it (``sisterqa read --json``).
+
+    ``{"path", "title", "authors", "year", "language", "pages", "sections": [{"title", "page"}],
+    "text", "warnings", "error"}``; ``error`` is null or the one-line reason the file is refused.
+    """
+    path = Path(path)
+    shown = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
+    out = {"path": shown if not shown.startswith("..") else str(path.resolve()), "title": None,
+           "authors": [], "year": None, "language": None, "pages": None, "sections": [], "text": "",
+           "warnings": [], "error": None}
+    try:
+        try:
+            meta = read_metadata(path.parent).get(path.name, {})
+        except BadPaper:
+            meta = {}  # ingest ignores a broken metadata file too
+        paper = read_paper(path, meta, root=root, max_bytes=max_bytes)
+    except BadPaper as e:
+        out["error"] = e.reason
+        return out
+    out.update(
+        title=paper.title, authors=list(paper.authors), year=paper.year, language=paper.language,
+        pages=paper.page_count if paper.page_count is not None else (len({n for _, n in paper.pages}) or None),
+        sections=[{"title": s.split(" › ")[-1], "page": paper.page_at(o)} for o, s in paper.sections],
+        text=paper.text, warnings=list(paper.warnings),
+    )
+    return out

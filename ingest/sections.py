@@ -54,6 +54,12 @@ def _is_sub_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
     )
 
 
+def is_top_heading(line: str) -> bool:
+    """A heading line that is always top-level: ALL CAPS, ``BAB I …`` or a usual top word (Abstract …)."""
+    line = line.strip()
+    return bool(_BAB.match(line)) or _is_caps_heading(line) or line.lower().rstrip(":") in _TOP_WORDS
+
+
 def find_sections(text: str, md_headings: list[tuple[int, int]] = ()) -> list[tuple[int, str]]:
     """Return (start offset, heading path) for each heading in ``text``."""
     md = dict(md_headings)
