@@ -108,18 +108,25 @@ class _progress:
         if sys.stderr.isatty():
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+            from rich.console import Console
+
             self._bar = Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                TimeRemainingColumn(), transient=True,
+                TimeRemainingColumn(), transient=True, console=Console(stderr=True),
             )
             self._bar.start()
             self._task = self._bar.add_task("ingest", total=1)
         return self.update
 
+    STAGES = {"read": "Reading", "load model": "Loading the model", "embed": "Embedding",
+              "index": "Indexing", "done": "Done"}
+
     def update(self, stage: str, done: int, total: int, detail: str):
         if self._bar is not None:
-            self._bar.update(self._task, description=f"{stage} {detail}"[:60], completed=done,
-                             total=max(total, 1))
+            name = Path(detail).name if stage in ("read", "embed") else detail
+            what = _plain(f"{self.STAGES.get(stage, stage)} {name}".strip())
+            self._bar.update(self._task, description=what[:60], completed=done, total=max(total, 1))
+            self._bar.refresh()
 
     def __exit__(self, *exc):
         if self._bar is not None:
@@ -129,13 +136,15 @@ class _progress:
 @main.command()
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--bibtex", "as_bibtex", is_flag=True, help="Print one BibTeX entry per paper.")
 @click.pass_context
-def docs(ctx, index_dir, as_json):
+def docs(ctx, index_dir, as_json, as_bibtex):
     """List the indexed papers.
 
     \b
     Example:
       sisterqa docs --json
+      sisterqa docs --bibtex > papers.bib
     """
     from index.store import open_snapshot
 
@@ -150,6 +159,11 @@ def docs(ctx, index_dir, as_json):
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if as_bibtex:
+        from .export import bibtex
+
+        click.echo(_plain(bibtex(snap.papers), keep="\n"), nl=False)
         return
     for r in rows:
         year = r["year"] or "n.d."
@@ -198,11 +212,13 @@ def search(ctx, query, index_dir, k, as_json):
 @click.option("--history", multiple=True, help="An earlier question of the same chat (repeat, oldest first).")
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer object as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print the answer as Markdown with a numbered reference list and BibTeX.")
 @click.option("--mode", type=click.Choice(["auto", "extractive", "llm"]), default="auto", show_default=True,
               help="Who writes the answer: llm (an OpenAI-compatible server, see SISTERQA_LLM_BASE_URL), "
                    "extractive (the papers' own sentences), auto (the LLM when one is configured).")
 @click.pass_context
-def ask(ctx, question, history, index_dir, as_json, mode):
+def ask(ctx, question, history, index_dir, as_json, as_markdown, mode):
     """Answer QUESTION from the papers, with citations.
 
     \b
@@ -210,6 +226,7 @@ def ask(ctx, question, history, index_dir, as_json, mode):
       sisterqa ask "Why did the South Tangerang-Daejeon cooperation stall?"
       sisterqa ask "When was it signed?" --history "Who signed the friendship MoU with Daejeon?"
       sisterqa ask "Mengapa kerjasama itu terhenti?" --mode llm   # needs SISTERQA_LLM_BASE_URL/_MODEL
+      sisterqa ask "Why did it stall?" --markdown > answer.md
     """
     from .session import ChatSession, Engine
 
@@ -227,7 +244,12 @@ def ask(ctx, question, history, index_dir, as_json, mode):
     if as_json:
         click.echo(json.dumps(answer.to_json(engine.snapshot), ensure_ascii=False, indent=2))
         return
-    click.echo(_plain(answer.text, keep="\n"))
+    from .export import answer_markdown, plain_text
+
+    if as_markdown:
+        click.echo(_plain(answer_markdown(answer, engine.snapshot), keep="\n"))
+        return
+    click.echo(_plain(plain_text(answer.text), keep="\n"))
     if answer.notice:
         click.echo(f"\nnote: {_plain(answer.notice)}")
     if answer.unsupported:
