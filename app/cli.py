@@ -323,7 +323,12 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
               help="Runs per timing, the median reported (default 3; 1 with --quick).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON to this file.")
-def bench(as_json, quick, sizes, repeats, out):
+@click.option("--only", default=None, metavar="NAME[,NAME…]",
+              help="Run only these sections: system, vanilla, scale, load (20 browser sessions at once "
+                   "against a real `sisterqa ui`; needs Chromium and Playwright).")
+@click.option("--sessions", type=click.IntRange(1, 100), default=None,
+              help="Browser sessions of the load section (default 20; 5 with --quick).")
+def bench(as_json, quick, sizes, repeats, out, only, sessions):
     """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
     the vector and BM25 indexes at 10k-1M chunks.
 
@@ -331,18 +336,24 @@ def bench(as_json, quick, sizes, repeats, out):
     Example:
       sisterqa bench --json --quick     # about a minute
       sisterqa bench                    # the full run of the README (about half an hour on 2 cores)
+      sisterqa bench --only load        # 20 chat sessions at once against `sisterqa ui`
     """
-    from eval.bench import run_bench, summary
+    from eval.bench import SECTIONS, run_bench, summary
 
     size_list = None
     if sizes is not None:
         size_list = [int(x) for x in sizes.replace("_", "").split(",") if x.strip() and int(x) > 0]
-    result = run_bench(quick=quick, sizes=size_list, repeats=repeats,
+    sections = [x.strip() for x in only.split(",") if x.strip()] if only else None
+    bad = sorted(set(sections or []) - set(SECTIONS))
+    if bad:
+        click.echo(f"error: unknown bench section {', '.join(bad)}; choose from {', '.join(SECTIONS)}", err=True)
+        sys.exit(2)
+    result = run_bench(quick=quick, sizes=size_list, repeats=repeats, only=sections, load_sessions=sessions,
                        progress=lambda m: click.echo(f"bench: {m}…", err=True))
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
-    if as_json:
+    if as_json or sections:  # the summary table needs every section
         click.echo(text)
         return
     click.echo(summary(result))

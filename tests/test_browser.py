@@ -288,6 +288,7 @@ def test_quality_page_shows_the_eval_report_and_bench(server, browser):
     assert img.evaluate("e => e.naturalWidth") > 200
     expect(main.get_by_role("heading", name="Performance", exact=True)).to_be_visible()
     expect(main.get_by_text("Question, 95th percentile")).to_be_visible()
+    expect(main.get_by_text("20 chat sessions at once, 95th percentile")).to_be_visible()
     page.close()
 
 

@@ -1,9 +1,10 @@
 """The Quality page: the latest ``sisterqa eval`` report and ``sisterqa bench`` figures.
 
 Both are read from ``eval/reports/`` (``report.md``, ``chart.png``,
-``bench.json``; another folder with ``SISTERQA_REPORTS_DIR``), as the last
-runs of ``sisterqa eval`` and ``sisterqa bench --out eval/reports/bench.json``
-wrote them, so a reviewer sees how far to trust the answers.
+``bench.json``, ``load.json``; another folder with ``SISTERQA_REPORTS_DIR``),
+as the last runs of ``sisterqa eval``, ``sisterqa bench --out
+eval/reports/bench.json`` and ``sisterqa bench --only load --out
+eval/reports/load.json`` wrote them, so a reviewer sees how far to trust the answers.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def bench_table(bench: dict) -> list[dict]:
         rows.append({"figure": label, "sisterqa": f"{bench[key]:,.2f} {unit}",
                      "vanilla": f"{v[vkey]:,.2f} {unit}" if vkey and vkey in v else ""})
     load = bench.get("load")
-    if load:
+    if load and "sessions" in load:
         rows.append({"figure": f"{load['sessions']} chat sessions at once, 95th percentile",
                      "sisterqa": f"{load['answer_s_p95']:,.2f} s", "vanilla": ""})
     return rows
@@ -92,6 +93,12 @@ def render(s=None) -> None:
         m = bench.get("machine") or {}
         st.caption(f"From {bench_file.name}, written {_age(bench_file)}"
                    + (f", on {m.get('cpus', '?')} CPUs" if m else "") + ".")
+        load_file = folder / "load.json"
+        if "load" not in bench and load_file.exists():  # `sisterqa bench --only load --out …/load.json`
+            try:
+                bench["load"] = json.loads(load_file.read_text(encoding="utf-8")).get("load")
+            except ValueError:
+                pass
         st.table(bench_table(bench))
         scale = bench.get("scale") or []
         if scale:
