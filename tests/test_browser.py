@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -177,6 +178,10 @@ def test_ask_and_open_a_citation_in_chromium(server, browser, tmp_path):
     page.close()
     assert shot.stat().st_size > 10_000
     assert "Traceback" not in log.read_text(errors="replace")
+    # Item 9: `sisterqa ui` prints the address to open (it opens no tab), and the README says so.
+    assert re.search(r"sisterqa ui: http://localhost:\d+ ", log.read_text(errors="replace"))
+    setup = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commands")[0]
+    assert "prints the chat's address" in setup and "browser tab" not in setup
 
 
 def test_inline_markers_link_to_their_citations_and_answers_download(server, browser):
