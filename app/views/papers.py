@@ -41,7 +41,8 @@ def _paper_form(p: dict, engine, s, lock) -> None:
             authors = st.text_area("Authors (one a line)", value="\n".join(p.get("authors") or []),
                                    key=f"authors-{doc}", height=100)
             c1, c2 = st.columns(2)
-            year_in = c1.text_input("Year", value=str(p.get("year") or ""), key=f"year-{doc}")
+            year_in = c1.text_input("Year", value=str(p.get("year") or ""), key=f"year-{doc}",
+                                    help="An empty field keeps what ingest found in the paper.")
             langs = list(LANGUAGES) + ([p["language"]] if p.get("language") not in LANGUAGES and p.get(
                 "language") else [])
             language = c2.selectbox("Language", langs, index=langs.index(p["language"]) if p.get(
