@@ -85,6 +85,7 @@ class UIState:
     upload_gen: int = 0
     messages: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) from the last ingest
     export_slot: object = None  # the sidebar placeholder of "Download the conversation"
+    toast: str | None = None  # a one-line summary of the last ingest, shown once wherever one scrolled
 
 
 # ---------------------------------------------------------------- engine, once per process
@@ -204,6 +205,9 @@ def add_uploaded(files, s: Settings, ui: UIState) -> None:
             pass
     ui.messages = ([("error", f"Not indexed: {outcome.error}")] if outcome.error else []) \
         + h.upload_messages(outcome)
+    refused = len(outcome.rejected) + len(outcome.other_failures)
+    ui.toast = (f"Added {_plural(len(outcome.added), 'paper')}"
+                + (f", {refused} refused" if refused else "") + ": details at the top of the chat")
 
 
 def show_messages(ui: UIState, where) -> None:
@@ -465,6 +469,9 @@ def chat_page(engine: Engine, s: Settings, ui: UIState) -> None:
         "pending", None)  # (the box stays pinned to the bottom of the page)
     if question:
         ui.messages = []  # a new question: the last upload's report has been seen
+    if ui.toast:  # in view even deep in a long chat
+        st.toast(h.md_escape(ui.toast), icon=":material/upload_file:")
+        ui.toast = None
     if ui.messages:  # what the last upload or index update did, at the top where it is seen
         with st.container(key="ingest-messages"):
             show_messages(ui, st)

@@ -242,6 +242,7 @@ def test_upload_good_and_bad_files_then_ask_about_script_text(monkeypatch, work_
     assert [plain(s.value) for s in at.success] == [f"Added Twin towns <script>.md (saved as {saved_as})"]
     info = [plain(i.value) for i in at.info]
     assert len(info) == 1 and "added 1" in info[0] and "failed 2" in info[0]  # both refused files count
+    assert [plain(t.value) for t in at.toast] == ["Added 1 paper, 2 refused: details at the top of the chat"]
     errors = [plain(e.value) for e in at.error]
     assert len(errors) == 2
     assert any("escape" in e and "not a PDF" in e for e in errors)
