@@ -141,18 +141,19 @@ def progress_callback(bar):
 
     If the browser session goes away (tab closed) or reruns while ingest runs,
     Streamlit raises a stop/rerun request from the next ``bar`` update; it is
-    held back here so the ingest finishes and publishes its index anyway.
+    held back here (in ``update.held``) so the ingest finishes and publishes
+    its index anyway. (With Streamlit's fast reruns, a rerun stops this run
+    and starts a new one at once, which answers a question typed meanwhile;
+    a held rerun request is raised afterwards by ``resume``.)
     """
-    gone = False
 
     def update(stage: str, done: int, total: int, detail: str):
-        nonlocal gone
-        if gone:
+        if update.held is not None:
             return
         try:
             _update(stage, done, total, detail)
-        except (StopException, RerunException):
-            gone = True
+        except (StopException, RerunException) as e:
+            update.held = e
             log.info("the session stopped or reran during an ingest; the ingest goes on")
 
     def _update(stage: str, done: int, total: int, detail: str):
@@ -170,34 +171,51 @@ def progress_callback(bar):
             value, text = 1.0, "Done"
         bar.progress(min(1.0, max(0.0, value)), text=text)
 
+    update.held = None
     return update
 
 
-def run_ingest(s: Settings, ui: UIState, full: bool = False) -> None:
-    """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``."""
+def resume(progress) -> None:
+    """Raise the rerun request held back during an ingest, or rerun now."""
+    if isinstance(progress.held, RerunException):
+        raise progress.held
+    st.rerun()
+
+
+def run_ingest(s: Settings, ui: UIState, full: bool = False):
+    """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``.
+
+    Returns the progress callback (for ``resume``)."""
     from index.build import ingest
 
     bar = st.progress(0.0, text="Looking for new or changed papers…")
+    progress = progress_callback(bar)
     try:
         report = ingest([s.corpus_dir], s.index_dir, s.build, full=full, root=s.root,
-                        progress=progress_callback(bar))
+                        progress=progress)
     except SisterQAError as e:
         ui.messages = [("error", str(e))]
-        return
+        return progress
     finally:
-        bar.empty()
+        try:
+            bar.empty()
+        except (StopException, RerunException):
+            pass
     ui.messages = [("error", f"{p}: {reason}") for p, reason in report.failed]
     if report.rebuild_reason:
         ui.messages.append(("info", report.rebuild_reason))
     ui.messages.append(("success", f"Index updated: {report.summary()}"))
+    return progress
 
 
-def add_uploaded(files, s: Settings, ui: UIState) -> None:
-    """Save, check and ingest the uploaded files; one message per file."""
+def add_uploaded(files, s: Settings, ui: UIState):
+    """Save, check and ingest the uploaded files; one message per file.
+
+    Returns the progress callback (for ``resume``)."""
     bar = st.progress(0.0, text="Checking the files…")
+    progress = progress_callback(bar)
     try:
-        outcome = h.add_uploads([(f.name, f.getvalue()) for f in files], s,
-                                progress=progress_callback(bar))
+        outcome = h.add_uploads([(f.name, f.getvalue()) for f in files], s, progress=progress)
     finally:
         try:
             bar.empty()
@@ -208,6 +226,7 @@ def add_uploaded(files, s: Settings, ui: UIState) -> None:
     refused = len(outcome.rejected) + len(outcome.other_failures)
     ui.toast = (f"Added {_plural(len(outcome.added), 'paper')}"
                 + (f", {refused} refused" if refused else "") + ": details at the top of the chat")
+    return progress
 
 
 def show_messages(ui: UIState, where) -> None:
@@ -263,15 +282,15 @@ def sidebar(engine: Engine, s: Settings, ui: UIState):
     )
     with sb:
         if st.button("Add to the corpus", disabled=not files, key="add-files", type="primary"):
-            add_uploaded(files, s, ui)
+            progress = add_uploaded(files, s, ui)
             ui.upload_gen += 1
             _refresh(engine, s)
-            st.rerun()
+            resume(progress)
         if st.button(f"Update the index from {Path(s.corpus_dir).name}/", key="update-index",
                      help="Index papers put into the corpus folder by hand (only new or changed ones)."):
-            run_ingest(s, ui)
+            progress = run_ingest(s, ui)
             _refresh(engine, s)
-            st.rerun()
+            resume(progress)
     ui.export_slot = sb.empty()
     conversation_download(engine, ui)
     return (set(selected) if selected else None), mode
@@ -453,9 +472,9 @@ def no_index(s: Settings, ui: UIState, error: SisterQAError) -> None:
         st.error(h.md_escape(str(error)))
     label = "Build the index" if missing else "Rebuild the index"
     if st.button(label, type="primary", key="build-index"):
-        run_ingest(s, ui, full=not missing)
+        progress = run_ingest(s, ui, full=not missing)
         _engine.clear()
-        st.rerun()
+        resume(progress)
     show_messages(ui, st)
 
 

@@ -346,3 +346,35 @@ def test_uploads_are_reported_in_view_and_never_lost(server, browser, project):
     assert (corpus / "bogor-kyoto.md").exists()
     assert "corpus/bogor-kyoto.md" in paths, "the upload of a closed tab was not indexed"
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_a_question_asked_while_an_upload_is_indexed_is_answered_after_it(server, browser, project):
+    from playwright.sync_api import expect
+
+    from index.store import open_snapshot
+
+    url, log = server
+    page = open_app(browser, url)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
+        {"name": "solo-surakarta.md", "mimeType": "text/markdown",
+         "buffer": SMALL.replace("Medan", "Solo").replace("Kuching", "Montana").encode()},
+    ])
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Add to the corpus").click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    # Streamlit stops the running script for the new run (fast reruns): the question is answered
+    # by the new run, and the stopped one still finishes the ingest.
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    expect(answer.locator(".sq-n").first).to_have_text("[1]", timeout=180_000)
+    expect(page.get_by_test_id("stChatMessage").first).to_contain_text(QUESTION)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        paths = {p["path"] for p in open_snapshot(project / ".sisterqa").papers}
+        if "corpus/solo-surakarta.md" in paths:
+            break
+        time.sleep(1)
+    assert "corpus/solo-surakarta.md" in paths
+    assert "Traceback" not in log.read_text(errors="replace")
+    page.close()
