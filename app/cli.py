@@ -381,7 +381,9 @@ def ui(ctx, index_dir, port):
     if index_dir is not None:
         env["SISTERQA_INDEX_DIR"] = str(Path(index_dir).resolve())
     script = Path(__file__).resolve().parent / "ui.py"
-    max_mb = max(1, -(-s.build.max_bytes // (1024 * 1024)))
+    # Streamlit's own upload cap, twice ingest's limit: a file somewhat over the limit reaches
+    # ingest's check and its wording ("is 60 MB, over the size limit of 50 MB"), not Streamlit's.
+    max_mb = 2 * max(1, -(-s.build.max_bytes // (1024 * 1024)))
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
         "--server.port", str(port), "--browser.gatherUsageStats", "false",

@@ -54,11 +54,11 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 9
     raise AssertionError(f"sisterqa ui did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def start_server(project: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(project: Path, log: Path, **env_vars) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
     env.update({"SISTERQA_INDEX_DIR": str(project / ".sisterqa"),
-                "SISTERQA_CORPUS_DIR": str(project / "corpus")})
+                "SISTERQA_CORPUS_DIR": str(project / "corpus"), **env_vars})
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "ui", "--port", str(port)], cwd=project, env=env,
@@ -378,3 +378,27 @@ def test_a_question_asked_while_an_upload_is_indexed_is_answered_after_it(server
     assert "corpus/solo-surakarta.md" in paths
     assert "Traceback" not in log.read_text(errors="replace")
     page.close()
+
+
+def test_a_file_over_the_limit_is_refused_in_the_limit_s_own_words(tmp_path, built_index, browser):
+    """A 1 MB limit: a 1.5 MB upload reaches ingest's check and its wording, not Streamlit's own cap."""
+    from playwright.sync_api import expect
+
+    copy_corpus(tmp_path / "corpus")
+    shutil.copytree(built_index, tmp_path / ".sisterqa")
+    proc, url = start_server(tmp_path, tmp_path / "server.log", SISTERQA_MAX_FILE_MB="1")
+    try:
+        page = open_app(browser, url)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("at most 1 MB each")).to_be_visible()
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
+            {"name": "big.txt", "mimeType": "text/plain", "buffer": b"word " * 300_000},
+        ])
+        sidebar.get_by_role("button", name="Add to the corpus").click()
+        error = page.locator(".st-key-ingest-messages").get_by_test_id("stAlertContentError")
+        expect(error).to_have_text("big.txt: is 1.4 MB, over the size limit of 1 MB (raise it with SISTERQA_MAX_FILE_MB)",
+                                   timeout=60_000)
+        assert not (tmp_path / "corpus" / "big.txt").exists()
+        page.close()
+    finally:
+        stop_server(proc)
