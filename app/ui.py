@@ -19,6 +19,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
+
+from app import export
 from app import ui_helpers as h
 from app.answer import Answer
 from app.page_view import citation_pages, render_page
@@ -50,6 +53,15 @@ CSS = """<style>
 .sq-hit { border-bottom: 1px solid #eef0f3; padding: 0.45rem 0; }
 .sq-scores { font-family: ui-monospace, monospace; font-size: 0.78rem; color: #4b5563; }
 .sq-cited { color: #1d4ed8; font-weight: 600; }
+/* An inline [n] links to its citation's card: the card scrolls into view and is outlined. */
+.sq-card { scroll-margin-top: 5rem; }
+div[data-testid="stVerticalBlock"]:has(> div .sq-card:target) { outline: 2px solid #1d4ed8;
+    outline-offset: 6px; border-radius: 0.5rem; }
+/* Paper titles in the filter: a cut title ends with an ellipsis, never mid-letter. */
+[data-testid="stMultiSelectDropdown"] [role="option"] > div, [data-testid="stMultiSelect"] [data-baseweb="tag"] span {
+    text-overflow: ellipsis; white-space: nowrap; overflow: hidden; }
+/* The upload limit is said once, in the uploader's label (Streamlit adds "50MB per file"). */
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
 </style>"""
 
 
@@ -74,6 +86,8 @@ class UIState:
     open: set = field(default_factory=set)  # (turn index, n) of citations shown in their paper
     upload_gen: int = 0
     messages: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) from the last ingest
+    export_slot: object = None  # the sidebar placeholder of "Download the conversation"
+    toast: str | None = None  # a one-line summary of the last ingest, shown once wherever one scrolled
 
 
 # ---------------------------------------------------------------- engine, once per process
@@ -125,9 +139,26 @@ def get_engine(s: Settings) -> Engine:
 
 
 def progress_callback(bar):
-    """An ingest progress callback that drives ``bar`` (an st.progress)."""
+    """An ingest progress callback that drives ``bar`` (an st.progress).
+
+    If the browser session goes away (tab closed) or reruns while ingest runs,
+    Streamlit raises a stop/rerun request from the next ``bar`` update; it is
+    held back here (in ``update.held``) so the ingest finishes and publishes
+    its index anyway. (With Streamlit's fast reruns, a rerun stops this run
+    and starts a new one at once, which answers a question typed meanwhile;
+    a held rerun request is raised afterwards by ``resume``.)
+    """
 
     def update(stage: str, done: int, total: int, detail: str):
+        if update.held is not None:
+            return
+        try:
+            _update(stage, done, total, detail)
+        except (StopException, RerunException) as e:
+            update.held = e
+            log.info("the session stopped or reran during an ingest; the ingest goes on")
+
+    def _update(stage: str, done: int, total: int, detail: str):
         frac = done / total if total else 0.0
         name = h.md_escape(Path(detail).name) if detail else ""
         if stage == "read":
@@ -142,49 +173,62 @@ def progress_callback(bar):
             value, text = 1.0, "Done"
         bar.progress(min(1.0, max(0.0, value)), text=text)
 
+    update.held = None
     return update
 
 
-def run_ingest(s: Settings, ui: UIState, full: bool = False) -> None:
-    """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``."""
+def resume(progress) -> None:
+    """Raise the rerun request held back during an ingest, or rerun now."""
+    if isinstance(progress.held, RerunException):
+        raise progress.held
+    st.rerun()
+
+
+def run_ingest(s: Settings, ui: UIState, full: bool = False):
+    """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``.
+
+    Returns the progress callback (for ``resume``)."""
     from index.build import ingest
 
     bar = st.progress(0.0, text="Looking for new or changed papers…")
+    progress = progress_callback(bar)
     try:
         report = ingest([s.corpus_dir], s.index_dir, s.build, full=full, root=s.root,
-                        progress=progress_callback(bar))
+                        progress=progress)
     except SisterQAError as e:
         ui.messages = [("error", str(e))]
-        return
+        return progress
     finally:
-        bar.empty()
+        try:
+            bar.empty()
+        except (StopException, RerunException):
+            pass
     ui.messages = [("error", f"{p}: {reason}") for p, reason in report.failed]
     if report.rebuild_reason:
         ui.messages.append(("info", report.rebuild_reason))
     ui.messages.append(("success", f"Index updated: {report.summary()}"))
+    return progress
 
 
-def add_uploaded(files, s: Settings, ui: UIState) -> None:
-    """Save, check and ingest the uploaded files; one message per file."""
+def add_uploaded(files, s: Settings, ui: UIState):
+    """Save, check and ingest the uploaded files; one message per file.
+
+    Returns the progress callback (for ``resume``)."""
     bar = st.progress(0.0, text="Checking the files…")
+    progress = progress_callback(bar)
     try:
-        outcome = h.add_uploads([(f.name, f.getvalue()) for f in files], s,
-                                progress=progress_callback(bar))
-    except SisterQAError as e:
-        ui.messages = [("error", f"Nothing was added: {e}")]
-        return
+        outcome = h.add_uploads([(f.name, f.getvalue()) for f in files], s, progress=progress)
     finally:
-        bar.empty()
-    msgs = []
-    for name, path in outcome.added:
-        msgs.append(("success", f"Added {name} as {Path(path).name}"))
-    for name, reason in outcome.rejected:
-        msgs.append(("error", f"{name}: {reason}"))
-    for path, reason in outcome.other_failures:
-        msgs.append(("warning", f"{Path(path).name} (already in the corpus folder): {reason}"))
-    if outcome.report is not None:
-        msgs.append(("info", f"Index: {outcome.report.summary()}"))
-    ui.messages = msgs
+        try:
+            bar.empty()
+        except (StopException, RerunException):
+            pass
+    ui.messages = ([("error", f"Not indexed: {outcome.error}")] if outcome.error else []) \
+        + h.upload_messages(outcome)
+    refused = len(outcome.rejected) + len(outcome.other_failures)
+    ui.toast = (f"Added {_plural(len(outcome.added), 'paper')}"
+                + (f", {refused} refused" if refused else "") + ": details at the top of the chat")
+    return progress
 
 
 def show_messages(ui: UIState, where) -> None:
@@ -220,7 +264,7 @@ def sidebar(engine: Engine, s: Settings, ui: UIState):
     sb.subheader(f"Papers ({len(papers)})")
     selected = sb.multiselect(
         "Answer only from", list(by_id), key="papers", placeholder="All papers",
-        format_func=lambda d: h.shorten(by_id[d]["title"], 60),
+        format_func=lambda d: h.filter_label(by_id[d]),
     )
     for p in papers:
         year = p.get("year") or "n.d."
@@ -232,24 +276,40 @@ def sidebar(engine: Engine, s: Settings, ui: UIState):
         )
 
     sb.subheader("Add papers")
+    limit = h.size_text(s.build.max_bytes)
     files = sb.file_uploader(
-        "PDF, TXT or Markdown files", type=["pdf", "txt", "md"], accept_multiple_files=True,
-        key=f"upload-{ui.upload_gen}",
-        help=f"Saved into {s.corpus_dir}/ and indexed; at most {s.build.max_bytes / 1e6:.0f} MB each.",
+        f"PDF, TXT or Markdown files, at most {limit} each", type=["pdf", "txt", "md"],
+        accept_multiple_files=True, key=f"upload-{ui.upload_gen}",
+        help=f"Saved into {s.corpus_dir}/ first, then indexed.",
     )
     with sb:
         if st.button("Add to the corpus", disabled=not files, key="add-files", type="primary"):
-            add_uploaded(files, s, ui)
+            progress = add_uploaded(files, s, ui)
             ui.upload_gen += 1
             _refresh(engine, s)
-            st.rerun()
+            resume(progress)
         if st.button(f"Update the index from {Path(s.corpus_dir).name}/", key="update-index",
                      help="Index papers put into the corpus folder by hand (only new or changed ones)."):
-            run_ingest(s, ui)
+            progress = run_ingest(s, ui)
             _refresh(engine, s)
-            st.rerun()
-        show_messages(ui, st)
+            resume(progress)
+    ui.export_slot = sb.empty()
+    conversation_download(engine, ui)
     return (set(selected) if selected else None), mode
+
+
+def conversation_download(engine: Engine, ui: UIState) -> None:
+    """The sidebar's "Download the conversation" button (in its slot, so a new answer adds it)."""
+    if not ui.turns or ui.export_slot is None:
+        return
+    with ui.export_slot.container():
+        st.download_button(
+            "Download the conversation", data=export.conversation_markdown(
+                [t.answer for t in ui.turns], engine.snapshot),
+            file_name="sisterqa-conversation.md", mime="text/markdown", icon=":material/download:",
+            key=f"download-chat-{len(ui.turns)}",
+            help="Every question and answer, with references and BibTeX (Markdown).",
+        )
 
 
 def _plural(n: int, word: str) -> str:
@@ -283,7 +343,7 @@ def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
     meta = " · ".join(str(x) for x in (cv.year or "n.d.", cv.section, f"p. {cv.page}" if cv.page else "") if x)
     with st.container(border=True):
         st.html(
-            f'<div class="sq-head"><span class="sq-n">[{cv.n}]</span><b>{h.html_text(cv.title)}</b> '
+            f'<div class="sq-head sq-card" id="{h.cite_anchor(i, cv.n)}"><span class="sq-n">[{cv.n}]</span><b>{h.html_text(cv.title)}</b> '
             f'<span class="sq-meta">· {h.html_text(meta)}</span></div>'
             f'<div class="sq-text sq-snippet">{cv.snippet_html}</div>'
         )
@@ -329,7 +389,7 @@ def render_turn(i: int, turn: Turn, ui: UIState) -> None:
             st.caption("The nearest passages:")
             render_hits(turn.hits[:3])
     else:
-        st.markdown(h.answer_markdown(a.text, [c.quote for c in a.citations]))
+        st.markdown(h.answer_markdown(a.text, [c.quote for c in a.citations], turn=i))
     if a.notice:
         st.caption(h.md_escape(f"Note: {a.notice}"))
     if a.unsupported:
@@ -339,6 +399,12 @@ def render_turn(i: int, turn: Turn, ui: UIState) -> None:
     st.caption(h.md_escape(" · ".join(b for b in bits if b)))
     for cv in turn.cites:
         render_citation(i, cv, ui, turn.pages.get(cv.n))
+    if a.citations:
+        st.download_button(
+            "Download", data=_answer_export(a), file_name=f"sisterqa-answer-{i + 1}.md",
+            mime="text/markdown", icon=":material/download:", type="tertiary", key=f"download-{i}",
+            help="This answer with its numbered references and BibTeX (Markdown).",
+        )
     with st.expander("Why these passages", icon=":material/manage_search:"):
         st.caption(
             "The passages retrieved for "
@@ -349,9 +415,20 @@ def render_turn(i: int, turn: Turn, ui: UIState) -> None:
         render_hits(turn.hits)
 
 
+def _answer_export(answer: Answer) -> str:
+    """The answer as Markdown, with the papers' metadata as the index has it now."""
+    engine = st.session_state["ui"].chat.engine
+    return export.answer_markdown(answer, engine.snapshot)
+
+
 def ask(question: str, engine: Engine, s: Settings, ui: UIState, doc_ids, mode) -> None:
-    with st.chat_message("user"):
-        st.markdown(h.md_escape(question))
+    if not question.strip():
+        st.error("The question is empty; ask something about the papers.")
+        return
+    bubble = st.empty()
+    with bubble.container():
+        with st.chat_message("user"):
+            st.markdown(h.md_escape(question))
     with st.chat_message("assistant"):
         try:
             with st.spinner("Searching the papers…"):
@@ -364,10 +441,12 @@ def ask(question: str, engine: Engine, s: Settings, ui: UIState, doc_ids, mode) 
                         scope=_scope(doc_ids, snap), pages=citation_pages(answer, snap, s.root),
                     )
         except SisterQAError as e:
+            bubble.empty()  # no user bubble for a question that was not asked
             st.error(h.md_escape(str(e)))
             return
         ui.turns.append(turn)
         render_turn(len(ui.turns) - 1, turn, ui)
+    conversation_download(engine, ui)
 
 
 def _scope(doc_ids, snap) -> str:
@@ -398,10 +477,40 @@ def no_index(s: Settings, ui: UIState, error: SisterQAError) -> None:
         st.error(h.md_escape(str(error)))
     label = "Build the index" if missing else "Rebuild the index"
     if st.button(label, type="primary", key="build-index"):
-        run_ingest(s, ui, full=not missing)
+        progress = run_ingest(s, ui, full=not missing)
         _engine.clear()
-        st.rerun()
+        resume(progress)
     show_messages(ui, st)
+
+
+def chat_page(engine: Engine, s: Settings, ui: UIState) -> None:
+    """The chat: the corpus panel in the sidebar, the conversation, the question box."""
+    if ui.chat is None:
+        ui.chat = ChatSession(engine)
+    ui.chat.engine = engine
+    doc_ids, mode = sidebar(engine, s, ui)
+    question = st.chat_input("Ask about the papers, in English or Indonesian") or st.session_state.pop(
+        "pending", None)  # (the box stays pinned to the bottom of the page)
+    if question:
+        ui.messages = []  # a new question: the last upload's report has been seen
+    if ui.toast:  # in view even deep in a long chat
+        st.toast(h.md_escape(ui.toast), icon=":material/upload_file:")
+        ui.toast = None
+    if ui.messages:  # what the last upload or index update did, at the top where it is seen
+        with st.container(key="ingest-messages"):
+            show_messages(ui, st)
+    intro = st.empty()
+    if not ui.turns:
+        with intro.container():
+            welcome()
+    for i, turn in enumerate(ui.turns):
+        with st.chat_message("user"):
+            st.markdown(h.md_escape(turn.question))
+        with st.chat_message("assistant"):
+            render_turn(i, turn, ui)
+    if question:
+        intro.empty()
+        ask(question, engine, s, ui, doc_ids, mode)
 
 
 def main() -> None:
@@ -414,25 +523,17 @@ def main() -> None:
     except SisterQAError as e:
         no_index(s, ui, e)
         return
-    if ui.chat is None:
-        ui.chat = ChatSession(engine)
-    ui.chat.engine = engine
-    doc_ids, mode = sidebar(engine, s, ui)
+    from app.views import papers, quality
 
-    intro = st.empty()
-    if not ui.turns:
-        with intro.container():
-            welcome()
-    for i, turn in enumerate(ui.turns):
-        with st.chat_message("user"):
-            st.markdown(h.md_escape(turn.question))
-        with st.chat_message("assistant"):
-            render_turn(i, turn, ui)
-    question = st.chat_input("Ask about the papers, in English or Indonesian") or st.session_state.pop(
-        "pending", None)
-    if question:
-        intro.empty()
-        ask(question, engine, s, ui, doc_ids, mode)
+    pages = [
+        st.Page(lambda: chat_page(engine, s, ui), title="Chat", icon=":material/forum:",
+                url_path="chat", default=True),
+        st.Page(lambda: papers.render(engine, s, _lock(engine_key(s))), title="Papers",
+                icon=":material/library_books:", url_path="papers"),
+        st.Page(lambda: quality.render(s), title="Quality", icon=":material/monitoring:",
+                url_path="quality"),
+    ]
+    st.navigation(pages).run()
 
 
 def run() -> None:

@@ -35,13 +35,19 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
-def answer_markdown(text: str, quotes: Iterable[str] = ()) -> str:
+def cite_anchor(turn: int, n: int) -> str:
+    """The HTML id of citation ``n``'s card in chat turn ``turn`` (what an inline ``[n]`` links to)."""
+    return f"sq-cite-{turn}-{n}"
+
+
+def answer_markdown(text: str, quotes: Iterable[str] = (), turn: int | None = None) -> str:
     """An answer's Markdown with the paper sentences it quotes escaped.
 
     The answerer's own markup (``**title**``, ``- `` lists, ``_(Indonesian)_``,
     the ``[n]`` markers) stays; any quoted paper text inside it is shown as
     text. ``$`` and ``<``/``>`` are escaped everywhere (answers hold neither
-    formulas nor HTML). Each ``[n]`` marker is shown bold and blue.
+    formulas nor HTML). Each ``[n]`` marker is shown bold and blue; with
+    ``turn``, it is a link to its citation's card (``#sq-cite-<turn>-<n>``).
     """
     out = text or ""
     for q in sorted({" ".join(q.split()) for q in quotes if q and q.strip()}, key=len, reverse=True):
@@ -55,7 +61,9 @@ def answer_markdown(text: str, quotes: Iterable[str] = ()) -> str:
             fixed.append(part[1:-1])
         else:
             fixed.append(re.sub(r"(?<!\\)([$<>])", r"\\\1", part))
-    return re.sub(r"(?<![\\\w])\[(\d+)\](?!\()", r":blue[**[\1]**]", "".join(fixed))
+    marker = (r":blue[**[\1]**]" if turn is None
+              else r"[**\[\1\]**](#sq-cite-" + str(int(turn)) + r"-\1)")
+    return re.sub(r"(?<![\\\w])\[(\d+)\](?!\()", marker, "".join(fixed))
 
 
 def html_text(text: str) -> str:
@@ -104,6 +112,49 @@ def html_highlight(text: str, regions: list[tuple[int, int, str]]) -> str:
     close_until(n)
     out.append(html_text(text[pos:]))
     return "".join(out)
+
+
+def size_text(n_bytes: int) -> str:
+    """A size limit in the words ingest's error uses: ``52428800`` → ``50 MB``."""
+    from ingest.load import _size
+
+    return _size(n_bytes)
+
+
+def upload_messages(outcome) -> list[tuple[str, str]]:
+    """What the UI says about a batch of uploads: (kind, text) pairs, kind an st.* call.
+
+    One line per file (``Added x.md``, or ``Added x.md (saved as y.md)`` when
+    the name had to change), then the index line, whose ``failed`` counts
+    every file of the batch that was refused, before or during indexing.
+    """
+    msgs = []
+    for name, path in outcome.added:
+        saved = Path(path).name
+        msgs.append(("success", f"Added {name}" if saved == name else f"Added {name} (saved as {saved})"))
+    for name, reason in outcome.rejected:
+        msgs.append(("error", f"{name}: {reason}"))
+    for path, reason in outcome.other_failures:
+        msgs.append(("warning", f"{Path(path).name} (already in the corpus folder): {reason}"))
+    if outcome.report is not None:
+        failed = len(outcome.rejected) + len(outcome.other_failures)
+        summary = re.sub(r"\bfailed \d+", f"failed {failed}", outcome.report.summary())
+        msgs.append(("info", f"Index: {summary}"))
+    for name, _ in outcome.interrupted:
+        msgs.append(("warning", f"{name} is saved in the corpus folder but not indexed yet; "
+                                "“Update the index” indexes it"))
+    return msgs
+
+
+def filter_label(paper: dict, n: int = 26) -> str:
+    """A paper in the paper filter: its title cut with an ellipsis, then its year or first author.
+
+    Short enough to fit the sidebar's list; the year (or the author) tells
+    apart papers whose titles start alike.
+    """
+    tail = paper.get("year") or next(iter(paper.get("authors") or []), "") or ""
+    tail = str(tail).split()[-1] if tail else ""
+    return shorten(paper.get("title") or paper.get("doc_id", ""), n) + (f" ({tail})" if tail else "")
 
 
 def shorten(title: str, n: int = 90) -> str:
@@ -352,6 +403,8 @@ class UploadOutcome:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (upload name, reason)
     other_failures: list[tuple[str, str]] = field(default_factory=list)  # corpus files that failed
     report: object | None = None  # the IngestReport, when ingest ran
+    interrupted: list[tuple[str, str]] = field(default_factory=list)  # saved, but indexing did not finish
+    error: str | None = None  # why indexing did not run (say, another ingest is running)
 
 
 def _sha(data: bytes) -> str:
@@ -423,12 +476,17 @@ def add_uploads(
     """Check, save and ingest uploaded papers; each bad one is reported and removed.
 
     ``files`` are (file name as uploaded, content) pairs. Good files go into
-    ``settings.corpus_dir`` under a safe name and the index is updated
-    incrementally; a file the checks or the ingest reject is not left in the
-    corpus. A typed error from ingest (say, another ingest is running) removes
-    this batch's files and is raised again.
+    ``settings.corpus_dir`` under a safe name (each written completely before
+    indexing starts) and the index is updated incrementally; a file the
+    checks or the ingest reject is not left in the corpus. A saved file is
+    never removed because indexing did not finish: if ingest stops with a
+    typed error (say, another ingest is running) the files stay, are listed
+    in ``interrupted`` and the error is in ``error``; if it is interrupted
+    (the browser tab closed, the server stopped) they stay and the next
+    ingest indexes them.
     """
     from index.build import ingest
+    from ingest.errors import SisterQAError
 
     root = Path(settings.root)
     corpus_dir = root / settings.corpus_dir  # relative folders are the project root's
@@ -458,10 +516,10 @@ def add_uploads(
     try:
         report = ingest([corpus_dir], index_dir, settings.build, root=root,
                         progress=progress, embedder=embedder)
-    except BaseException:
-        for _, path in saved.values():
-            path.unlink(missing_ok=True)
-        raise
+    except SisterQAError as e:
+        out.interrupted = [(shown, str(path)) for shown, path in saved.values()]
+        out.error = str(e)
+        return out
     out.report = report
     failed_ours = set()
     for path, reason in report.failed:
@@ -483,5 +541,5 @@ __all__ = [
     "md_escape", "answer_markdown", "html_text", "html_highlight", "shorten", "paragraph_spans",
     "context_window", "format_reference", "CitationView", "HitView", "citation_views", "hit_views",
     "format_scores", "where", "safe_filename", "check_upload", "save_upload", "add_uploads",
-    "UploadOutcome",
+    "UploadOutcome", "upload_messages", "size_text", "cite_anchor",
 ]

@@ -656,15 +656,196 @@ def bench_pdf(work: Path, corpus: Path = ROOT / "corpus", repeats: int = 3,
     return out
 
 
+# ---------------------------------------------------------------- many chat sessions at once
+
+CHROMIUM = Path("/usr/bin/chromium")
+LOAD_SESSIONS = 20
+
+
+def load_questions(gold: list[dict], n: int) -> list[str]:
+    """``n`` distinct stand-alone questions of the gold set (answerable, no history)."""
+    qs = list(dict.fromkeys(g["question"] for g in gold if not g.get("history") and g["type"] != "unanswerable"))
+    return [qs[i % len(qs)] for i in range(n)]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_ui(index_dir: Path, cwd: Path, log: Path, timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """A real ``sisterqa ui`` (Streamlit) server on a free localhost port, healthy."""
+    import urllib.request
+
+    port = _free_port()
+    env = {k: v for k, v in child_env().items() if not k.startswith("SISTERQA_")}
+    env.update({"SISTERQA_INDEX_DIR": str(index_dir), "SISTERQA_CORPUS_DIR": str(cwd / "corpus")})
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*sisterqa_command(), "ui", "--port", str(port)], cwd=cwd, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"sisterqa ui exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    stop_ui(proc)
+    raise RuntimeError(f"sisterqa ui did not start within {timeout:.0f} s")
+
+
+def stop_ui(proc: subprocess.Popen) -> None:
+    import signal
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+async def _sessions(url: str, questions: list[str], timeout_s: float, progress: Progress) -> list[dict]:
+    """One Chromium, one browser context (a separate Streamlit session) per question; all
+    questions are sent at the same moment; each session's answer and first quote read back."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+                  "--disable-dev-shm-usage"])
+        try:
+            pages = []
+            for _ in questions:
+                ctx = await browser.new_context(viewport={"width": 1100, "height": 800})
+                page = await ctx.new_page()
+                page.set_default_timeout(timeout_s * 1000)
+                pages.append(page)
+
+            async def open_one(page):
+                await page.goto(url, wait_until="domcontentloaded")
+                await page.get_by_test_id("stChatInputTextArea").wait_for(state="visible")
+
+            await asyncio.gather(*(open_one(p) for p in pages))
+            progress(f"load: {len(pages)} sessions open, asking at once")
+            start = asyncio.Event()
+
+            async def ask_one(page, question):
+                await start.wait()
+                t0 = time.perf_counter()
+                out = {"question": question, "error": None}
+                try:
+                    box = page.get_by_test_id("stChatInputTextArea")
+                    await box.fill(question)
+                    await box.press("Enter")
+                    answer = page.get_by_test_id("stChatMessage").nth(1)
+                    await answer.locator(".sq-snippet mark").first.wait_for(state="visible")
+                    out["answer_s"] = time.perf_counter() - t0
+                    out["shown_question"] = _norm(await page.get_by_test_id("stChatMessage").first.inner_text())
+                    out["first_quote"] = _norm(await answer.locator(".sq-snippet mark").first.inner_text())
+                    out["traceback"] = "Traceback" in await page.content()
+                except Exception as e:  # noqa: BLE001 - a session that fails is counted, not fatal
+                    out["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+                    out["answer_s"] = time.perf_counter() - t0
+                return out
+
+            tasks = [asyncio.ensure_future(ask_one(p, q)) for p, q in zip(pages, questions)]
+            await asyncio.sleep(0.2)
+            start.set()
+            return await asyncio.gather(*tasks)
+        finally:
+            await browser.close()
+
+
+def bench_load(index_dir: Path | None = None, sessions: int = LOAD_SESSIONS, timeout_s: float = 240,
+               gold: list[dict] | None = None, progress: Progress = lambda m: None) -> dict:
+    """``sessions`` browser sessions ask a real ``sisterqa ui`` server at the same moment.
+
+    Each session is its own Chromium browser context (its own Streamlit
+    session) and asks a different gold question. A session counts as answered
+    when its first citation is on screen, as **mixed up** when its bubble shows
+    another question or its first quote is not the one ``Engine.answer`` gives
+    for its own question. ``answer_s``: from pressing Enter to the first
+    citation on screen, for each session while all of them wait at once.
+    Bounded: at most ``timeout_s`` per session; the index is a private copy.
+    """
+    import asyncio
+
+    from app.session import Engine
+    from app.settings import load_settings
+
+    if not CHROMIUM.exists():
+        return {"load": {"skipped": f"{CHROMIUM} not found (apt-get install chromium)"}}
+    settings = load_settings({"index_dir": str(index_dir)} if index_dir else {})
+    questions = load_questions(gold or load_gold(), sessions)
+    work = Path(tempfile.mkdtemp(prefix="sisterqa-load-"))
+    try:
+        shutil.copytree(settings.index_dir, work / ".sisterqa")
+        (work / "corpus").mkdir()
+        engine = Engine(load_settings({"index_dir": str(work / ".sisterqa")}, env={}, cwd=work))
+        expected = {}
+        for q in dict.fromkeys(questions):
+            a = engine.answer(q)
+            expected[q] = _norm(a.citations[0].quote) if a.citations else None
+        del engine
+        progress(f"load: starting sisterqa ui, {sessions} browser sessions")
+        proc, url = start_ui(work / ".sisterqa", work, work / "server.log")
+        t0 = time.perf_counter()
+        try:
+            rows = asyncio.run(_sessions(url, questions, timeout_s, progress))
+        finally:
+            wall = time.perf_counter() - t0
+            stop_ui(proc)
+        server_log = (work / "server.log").read_text(errors="replace")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    answered = [r for r in rows if not r["error"]]
+    mixed = [r["question"] for r in answered
+             if r["question"] not in r["shown_question"] or r["first_quote"] != expected[r["question"]]]
+    times = [r["answer_s"] for r in answered]
+    return {"load": {
+        "sessions": sessions, "answered": len(answered), "mixed_up": len(mixed),
+        "errors": [r["error"] for r in rows if r["error"]][:5],
+        "tracebacks": sum(bool(r.get("traceback")) for r in answered) + server_log.count("Traceback"),
+        "answer_s_p50": pct(times, 50), "answer_s_p95": pct(times, 95),
+        "answer_s_max": round(max(times), 2) if times else 0.0, "wall_s": round(wall, 1),
+        "mixed_up_questions": mixed[:5],
+    }}
+
+
 # ---------------------------------------------------------------- the whole bench
+
+SECTIONS = ("system", "vanilla", "scale", "pdf", "load")
+
 
 def run_bench(quick: bool = False, corpus: Path | None = None, gold_path: Path = GOLD,
               sizes=None, repeats: int | None = None, progress: Progress = lambda m: None,
-              keep: Path | None = None) -> dict:
+              keep: Path | None = None, only=None, load_sessions: int | None = None) -> dict:
     """Every figure of the contract's Bench section (and more), measured now on this machine.
 
-    ``quick``: a smoke run for CI (one small paper, a few questions, 10k vectors).
+    ``quick``: a smoke run for CI (one small paper, a few questions, 10k vectors,
+    5 chat sessions). ``only``: the sections to run (``SECTIONS``; default all).
     """
+    only = set(only or SECTIONS)
+    unknown = only - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown bench section(s) {', '.join(sorted(unknown))}; "
+                         f"choose from {', '.join(SECTIONS)}")
     corpus = Path(corpus or ROOT / "corpus")
     sizes = tuple(QUICK_SCALE_SIZES if quick else SCALE_SIZES) if sizes is None else tuple(sizes)
     repeats = repeats or (1 if quick else 3)
@@ -673,31 +854,45 @@ def run_bench(quick: bool = False, corpus: Path | None = None, gold_path: Path =
         gold = gold[:12]
     t_start = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="sisterqa-bench-"))
+    index_dir = None
     try:
         result = {"quick": quick, "machine": machine()}
-        system = bench_system(work, corpus, quick, repeats, gold, progress)
-        index_dir = Path(system.pop("_index_dir"))
-        result.update(system)
-        result.update(bench_cold_start(work, index_dir, repeats, progress))
-        files = sorted(p for p in (work / "corpus").iterdir()
-                       if p.suffix.lower() in (".pdf", ".txt", ".md") and not p.name.startswith("bench-added-"))
-        result["vanilla"] = bench_vanilla(files, gold, 1 if quick else repeats, 1 if quick else 2, progress)
-        v = result["vanilla"]
-        result["vs_vanilla"] = {
-            "query_ms_p50": _ratio(result["query_ms_p50"], v["query_ms_p50"]),
-            "query_ms_p95": _ratio(result["query_ms_p95"], v["query_ms_p95"]),
-            "ingest_full_s": _ratio(result["ingest_full_s"], v["ingest_full_s"]),
-            "peak_rss_mb": _ratio(result["peak_rss_mb"], v["peak_rss_mb"]),
-            "note": "this system ÷ vanilla (below 1: this system is faster or smaller)",
-        }
-        result["embedding"] = bench_embedding(index_dir, quick, progress)
-        result.update(bench_scale(sizes, quick, progress))
-        result["pdf"] = bench_pdf(work, corpus, 1 if quick else repeats, progress)
-        if keep:
+        if "system" in only:
+            system = bench_system(work, corpus, quick, repeats, gold, progress)
+            index_dir = Path(system.pop("_index_dir"))
+            result.update(system)
+            result.update(bench_cold_start(work, index_dir, repeats, progress))
+        if "vanilla" in only:
+            if not (work / "corpus").exists():
+                _bench_corpus(corpus, work / "corpus", quick)
+            files = sorted(p for p in (work / "corpus").iterdir()
+                           if p.suffix.lower() in (".pdf", ".txt", ".md") and not p.name.startswith("bench-added-"))
+            result["vanilla"] = bench_vanilla(files, gold, 1 if quick else repeats, 1 if quick else 2, progress)
+        if {"system", "vanilla"} <= only:
+            v = result["vanilla"]
+            result["vs_vanilla"] = {
+                "query_ms_p50": _ratio(result["query_ms_p50"], v["query_ms_p50"]),
+                "query_ms_p95": _ratio(result["query_ms_p95"], v["query_ms_p95"]),
+                "ingest_full_s": _ratio(result["ingest_full_s"], v["ingest_full_s"]),
+                "peak_rss_mb": _ratio(result["peak_rss_mb"], v["peak_rss_mb"]),
+                "note": "this system ÷ vanilla (below 1: this system is faster or smaller)",
+            }
+        if "system" in only:
+            result["embedding"] = bench_embedding(index_dir, quick, progress)
+        if "scale" in only:
+            result.update(bench_scale(sizes, quick, progress))
+        if "pdf" in only:
+            result["pdf"] = bench_pdf(work, corpus, 1 if quick else repeats, progress)
+        if "load" in only:
+            # The full gold set: distinct questions for every session, even in a quick run.
+            result.update(bench_load(index_dir, load_sessions or (5 if quick else LOAD_SESSIONS),
+                                     gold=load_gold(gold_path), progress=progress))
+        if keep and index_dir:
             shutil.copytree(index_dir, keep, dirs_exist_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result["targets"] = targets(result)
+    if {"system", "vanilla"} <= only:
+        result["targets"] = targets(result)
     result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     result["runtime_s"] = round(time.perf_counter() - t_start, 1)
     return result
@@ -749,6 +944,10 @@ def summary(r: dict) -> str:
                      f"{x['recall_at_10_vs_exact']:.3f} | {x['memory_mb']:.0f} |")
     for x in r.get("bm25_scale", []):
         lines.append(f"| {x['chunks']:,} | bm25 | {x['build_s']:.1f} | {x['query_ms_p50']:.2f} | | |")
+    if r.get("load") and "sessions" in r["load"]:
+        lo = r["load"]
+        lines += ["", f"{lo['sessions']} chat sessions at once: {lo['answered']} answered, {lo['mixed_up']} "
+                      f"mixed up; answer p50 {lo['answer_s_p50']:.1f} s, p95 {lo['answer_s_p95']:.1f} s"]
     return "\n".join(lines)
 
 

@@ -3,7 +3,9 @@
 
 Removes markdown emphasis (``**bold**``, ``*italic*``) and heading markers,
 rejoins words hyphenated across line breaks and paragraphs split by page
-breaks, and folds runs of blank lines. Markdown heading lines are reported so
+breaks, turns a link whose text is a bare scheme (``[http://](http://x.id)``)
+into its address, rejoins a long word whose last letter was split off
+(``Multidimensiona l``), and folds runs of blank lines. Markdown heading lines are reported so
 section detection still sees them.
 """
 
@@ -21,6 +23,13 @@ _SPLIT_PARAGRAPH = re.compile(r"([^\s.!?:;\"”'’)\]])[ \t]*\n(?:[ \t]*\n)+[ \
 # / Keighley, UK, who …"); headings are short or in capitals, so they are not joined.
 _SPLIT_LONG_LINE = re.compile(r"(?m)^(?=[^\n]{80,}$)([^\n]*[a-z,])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[A-Z][a-z])")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
+# A markdown link whose text is only a scheme, as converters write a bare address: the address.
+_SCHEME_LINK = re.compile(r"\[\s*(?:https?:)?/{0,2}\s*\]\(((?:https?://|www\.)[^)\s]+)\)")
+# A long word whose last letter a converter split off ("Multidimensiona l layer"): a lone
+# word-final consonant (l n r s t d g m k) after 10+ letters ending in a vowel. Vowels
+# (a, i, e, o, u), variables (x, n after a consonant) and prefixes ("e-government") are left alone.
+_SPLIT_LAST_LETTER = re.compile(
+    r"(?<![\w-])([A-Za-z]{9,}[aeiou]) ([lnrstdgmk])(?=[ \t]|[,;:.](?:\s|$)|$)", re.M)
 # Control characters (terminal escapes among them) are never part of a paper's text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -49,6 +58,8 @@ def clean_page(text: str) -> tuple[str, list[tuple[int, int]]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\f", "\n\n")
     text = _CONTROL.sub("", text)
+    text = _SCHEME_LINK.sub(r"\1", text)
+    text = _SPLIT_LAST_LETTER.sub(r"\1\2", text)
     lines = [line.rstrip() for line in text.split("\n")]
     marked = []
     for line in lines:

@@ -1,6 +1,10 @@
 """End to end in a real browser: `sisterqa ui` as a server, Debian's Chromium driven by Playwright.
 
-Set SISTERQA_SCREENSHOT=/path/shot.png to keep the final screenshot
+One server per module, over a private project folder (a copy of the five
+papers and the built index), so uploads and metadata corrections never touch
+the repository's corpus/. About 2-3 minutes in all.
+
+Set SISTERQA_SCREENSHOT=/path/shot.png to keep the chat screenshot
 (it is always written to the test's tmp folder).
 """
 
@@ -13,10 +17,13 @@ import socket
 import subprocess
 import sys
 import time
+import json
+import re
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import copy_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,81 +54,351 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 9
     raise AssertionError(f"sisterqa ui did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def server(tmp_path, built_index):
-    index = tmp_path / "idx"
-    shutil.copytree(built_index, index)
+def start_server(project: Path, log: Path, **env_vars) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    log = tmp_path / "server.log"
-    env = {**os.environ, "SISTERQA_INDEX_DIR": str(index), "SISTERQA_CORPUS_DIR": str(ROOT / "corpus")}
-    for var in ("SISTERQA_LLM_BASE_URL", "SISTERQA_LLM_MODEL"):
-        env.pop(var, None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
+    env.update({"SISTERQA_INDEX_DIR": str(project / ".sisterqa"),
+                "SISTERQA_CORPUS_DIR": str(project / "corpus"), **env_vars})
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "ui", "--port", str(port)], cwd=ROOT, env=env,
+            [sys.executable, "-m", "app.cli", "ui", "--port", str(port)], cwd=project, env=env,
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc, log)
+    except AssertionError:
+        stop_server(proc)
+        raise
+    return proc, url
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit server it started
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, built_index) -> Path:
+    root = tmp_path_factory.mktemp("browser-project")
+    copy_corpus(root / "corpus")
+    shutil.copytree(built_index, root / ".sisterqa")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(project):
+    log = project / "server.log"
+    proc, url = start_server(project, log)
+    try:
         yield url, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit server it started
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        stop_server(proc)
 
 
-def test_ask_and_open_a_citation_in_chromium(server, tmp_path):
+@pytest.fixture(scope="module")
+def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                               timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def open_app(browser, url: str, path: str = ""):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded", timeout=60_000)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible(timeout=120_000)  # index and model loaded
+    return page
+
+
+def ask(page, question: str):
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_visible(timeout=120_000)
+    n = page.get_by_test_id("stChatMessage").count()
+    box.fill(question)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(n + 1)
+    expect(answer.locator(".sq-n").first).to_have_text("[1]", timeout=120_000)
+    expect(answer.get_by_role("button", name="Download")).to_be_visible()  # after the last card
+    expect(answer.get_by_test_id("stExpander")).to_be_visible()  # "Why these passages", last of all
+    return answer
+
+
+def scroll_to_top(page, element) -> None:
+    for _ in range(20):  # the chat sticks to the bottom while it renders: scroll until it stays
+        element.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(400)
+        if abs(element.evaluate("e => e.getBoundingClientRect().top")) < 2:
+            break
+
+
+def test_ask_and_open_a_citation_in_chromium(server, browser, tmp_path):
+    from playwright.sync_api import expect
 
     url, log = server
     shot = tmp_path / "sisterqa-ui.png"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-                                     timeout=60_000)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.set_default_timeout(60_000)
-            page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-            box = page.get_by_test_id("stChatInputTextArea")
-            expect(box).to_be_visible(timeout=120_000)  # the first run loads the index and the model
-            expect(page.get_by_text("Papers (5)")).to_be_visible()
-            box.fill(QUESTION)
-            box.press("Enter")
+    page = open_app(browser, url)
+    expect(page.get_by_text("Papers (5)")).to_be_visible(timeout=120_000)
+    answer = ask(page, QUESTION)
+    expect(answer.locator(".sq-snippet mark").first).to_be_visible()
+    quote = answer.locator(".sq-snippet mark").first.inner_text()
+    assert len(quote) > 20
 
-            answer = page.get_by_test_id("stChatMessage").nth(1)
-            expect(answer).to_contain_text("[1]", timeout=120_000)
-            expect(answer.locator(".sq-n").first).to_have_text("[1]")
-            expect(answer.locator(".sq-snippet mark").first).to_be_visible()
-            quote = answer.locator(".sq-snippet mark").first.inner_text()
-            assert len(quote) > 20
-
-            answer.get_by_role("button", name="Show in paper").first.click()
-            context = answer.locator(".sq-context")
-            expect(context).to_be_visible(timeout=30_000)
-            expect(context.locator("mark")).to_have_text(quote)
-            expect(context.locator(".passage")).to_be_visible()
-            expect(answer.get_by_role("button", name="Hide paper").first).to_be_visible()
-            # The picture: the question at the top, the answer, its first citation opening in the paper.
-            page.mouse.move(0, 0)
-            question = page.get_by_test_id("stChatMessage").first
-            for _ in range(20):  # the chat sticks to the bottom while it renders: scroll until it stays
-                question.evaluate("e => e.scrollIntoView({block: 'start'})")
-                page.wait_for_timeout(400)
-                if abs(question.evaluate("e => e.getBoundingClientRect().top")) < 2:
-                    break
-            page.screenshot(path=str(shot))
-            if os.environ.get("SISTERQA_SCREENSHOT"):
-                Path(os.environ["SISTERQA_SCREENSHOT"]).parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=os.environ["SISTERQA_SCREENSHOT"])
-            assert "Traceback" not in page.content()
-        finally:
-            browser.close()
+    answer.get_by_role("button", name="Show in paper").first.click()
+    context = answer.locator(".sq-context")
+    expect(context).to_be_visible(timeout=30_000)
+    expect(context.locator("mark")).to_have_text(quote)
+    expect(context.locator(".passage")).to_be_visible()
+    expect(answer.get_by_role("button", name="Hide paper").first).to_be_visible()
+    # The picture: the question at the top, the answer, its first citation opening in the paper.
+    page.mouse.move(0, 0)
+    scroll_to_top(page, page.get_by_test_id("stChatMessage").first)
+    page.screenshot(path=str(shot))
+    if os.environ.get("SISTERQA_SCREENSHOT"):
+        Path(os.environ["SISTERQA_SCREENSHOT"]).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=os.environ["SISTERQA_SCREENSHOT"])
+    assert "Traceback" not in page.content()
+    page.close()
     assert shot.stat().st_size > 10_000
     assert "Traceback" not in log.read_text(errors="replace")
+    # Item 9: `sisterqa ui` prints the address to open (it opens no tab), and the README says so.
+    assert re.search(r"sisterqa ui: http://localhost:\d+ ", log.read_text(errors="replace"))
+    setup = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commands")[0]
+    assert "prints the chat's address" in setup and "browser tab" not in setup
+
+
+def test_inline_markers_link_to_their_citations_and_answers_download(server, browser):
+    from playwright.sync_api import expect
+
+    url, _ = server
+    page = open_app(browser, url)
+    answer = ask(page, QUESTION)
+    cards = answer.locator(".sq-card")
+    n_cards = cards.count()
+    assert n_cards >= 3
+    last = cards.nth(n_cards - 1)
+    anchor = last.get_attribute("id")
+    assert anchor == f"sq-cite-0-{n_cards}"
+    scroll_to_top(page, page.get_by_test_id("stChatMessage").first)
+    expect(last).not_to_be_in_viewport()  # below the fold, under the other cards
+    link = answer.locator(f'a[href="#{anchor}"]')
+    expect(link).to_have_text(f"[{n_cards}]")
+    link.click()
+    expect(last).to_be_in_viewport(timeout=10_000)
+    assert page.url.endswith(f"#{anchor}") and len(page.context.pages) == 1  # same tab, scrolled
+    # Download this answer: Markdown with its markers, numbered references and BibTeX.
+    with page.expect_download(timeout=30_000) as dl:
+        answer.get_by_role("button", name="Download").click()
+    md = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert dl.value.suggested_filename == "sisterqa-answer-1.md"
+    assert md.startswith(f"## {QUESTION}") and "### References" in md and "@article{" in md
+    assert f"\n{n_cards}. **" in md and f"[{n_cards}]" in md
+    # And the whole conversation, from the sidebar.
+    ask(page, "When was the friendship MoU between South Tangerang and Daejeon signed?")
+    with page.expect_download(timeout=30_000) as dl:
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Download the conversation").click()
+    conv = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert conv.count("### References") == 2 and QUESTION in conv and "friendship MoU" in conv
+    page.close()
+
+
+def test_paper_filter_titles_end_with_an_ellipsis_and_differ(server, browser):
+    from playwright.sync_api import expect
+
+    url, _ = server
+    page = open_app(browser, url)
+    page.get_by_test_id("stMultiSelect").click()
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    labels, clipped = [], []
+    for o in options.all():
+        text = o.inner_text()
+        if text == "Select all":
+            continue
+        labels.append(text)
+        inner = o.locator("div").first
+        fits = inner.evaluate("e => e.scrollWidth <= e.clientWidth")
+        style = inner.evaluate("e => getComputedStyle(e).textOverflow")
+        if not fits and style != "ellipsis":
+            clipped.append(text)
+    assert len(labels) == 5 and len(set(labels)) == 5
+    assert not clipped, f"cut mid-word without an ellipsis: {clipped}"
+    assert all("…" in x for x in labels if len(x) > 30)
+    page.close()
+
+
+def test_papers_page_corrects_metadata_without_embedding(server, browser, project):
+    from playwright.sync_api import expect
+
+    from index.store import open_snapshot
+
+    url, _ = server
+    before = open_snapshot(project / ".sisterqa")
+    paper = next(p for p in before.papers if "Hafiez" in " ".join(p["authors"]))
+    assert paper["year"] is None
+    npy = before.path / "papers" / f"{paper['doc_id']}.npy"
+    page = open_app(browser, url, "papers")
+    item = page.get_by_test_id("stExpander").filter(has_text="Friendship Cooperation")
+    item.locator("summary").click()
+    item.get_by_role("textbox", name="Year", exact=True).fill("2020")
+    item.get_by_role("textbox", name="Venue (journal, thesis, …)").fill("Jurnal Hubungan Internasional")
+    item.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("embedded again: 0 passages")).to_be_visible(timeout=120_000)
+    meta = json.loads((project / "corpus" / "metadata.json").read_text(encoding="utf-8"))
+    entry = meta[Path(paper["path"]).name]
+    assert entry["year"] == 2020 and entry["venue"] == "Jurnal Hubungan Internasional"
+    assert entry["authors"] == paper["authors"]  # the rest of the entry is kept
+    after = open_snapshot(project / ".sisterqa")
+    fixed = after.paper_meta(paper["doc_id"])
+    assert fixed["year"] == 2020 and fixed["venue"] == "Jurnal Hubungan Internasional"
+    assert after.path != before.path
+    assert (after.path / "papers" / f"{paper['doc_id']}.npy").stat().st_ino == npy.stat().st_ino  # not re-embedded
+    # Shown everywhere at once: the chat's paper list of another session.
+    other = open_app(browser, url)
+    expect(other.get_by_test_id("stSidebar").get_by_text("2020 · English")).to_be_visible()
+    other.close()
+    page.close()
+
+
+def test_quality_page_shows_the_eval_report_and_bench(server, browser):
+    from playwright.sync_api import expect
+
+    url, _ = server
+    page = open_app(browser, url, "quality")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Evaluation", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name="Overall", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name="By group", exact=True)).to_be_visible()
+    expect(main.get_by_text("en-about-id").first).to_be_visible()
+    expect(main.get_by_role("columnheader", name="vanilla").first).to_be_visible()
+    img = main.get_by_test_id("stImage").locator("img")
+    expect(img).to_be_visible()
+    assert img.evaluate("e => e.naturalWidth") > 200
+    expect(main.get_by_role("heading", name="Performance", exact=True)).to_be_visible()
+    expect(main.get_by_text("Question, 95th percentile")).to_be_visible()
+    expect(main.get_by_text("20 chat sessions at once, 95th percentile")).to_be_visible()
+    page.close()
+
+
+SMALL = "# Medan and Kuching\n\n## Findings\n\n" + "Medan and Kuching signed a sister city letter in 1990. " * 20
+
+
+def test_uploads_are_reported_in_view_and_never_lost(server, browser, project):
+    from playwright.sync_api import expect
+
+    from index.store import open_snapshot
+
+    url, log = server
+    corpus = project / "corpus"
+    page = open_app(browser, url)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("at most 50 MB each")).to_be_visible()
+    assert "50MB" not in page.get_by_test_id("stSidebar").inner_text()  # one wording of the limit
+    existing = (corpus / "semarang-jung-gu-kendala-sister-city.txt").read_bytes()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
+        {"name": "medan-kuching.md", "mimeType": "text/markdown", "buffer": SMALL.encode()},
+        {"name": "fake.pdf", "mimeType": "application/pdf", "buffer": b"this is not a pdf"},
+        {"name": "semarang copy.txt", "mimeType": "text/plain", "buffer": existing},
+    ])
+    sidebar.get_by_role("button", name="Add to the corpus").click()
+    results = page.locator(".st-key-ingest-messages")
+    expect(results).to_be_visible(timeout=180_000)
+    expect(results).to_be_in_viewport()
+    expect(results.get_by_test_id("stAlertContentSuccess")).to_have_text("Added medan-kuching.md")
+    expect(results.get_by_test_id("stAlertContentError")).to_have_count(2)
+    expect(results.get_by_test_id("stAlertContentInfo")).to_contain_text("added 1")
+    expect(results.get_by_test_id("stAlertContentInfo")).to_contain_text("failed 2")
+    assert (corpus / "medan-kuching.md").exists() and not (corpus / "fake.pdf").exists()
+
+    # Close the tab while the next upload is being indexed: the file is kept, and indexed.
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
+        {"name": "bogor-kyoto.md", "mimeType": "text/markdown",
+         "buffer": SMALL.replace("Medan", "Bogor").replace("Kuching", "Kyoto").encode()},
+    ])
+    sidebar.get_by_role("button", name="Add to the corpus").click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+    assert (corpus / "bogor-kyoto.md").exists()  # saved before indexing started
+    page.close()
+    deadline = time.monotonic() + 180
+    paths = set()
+    while time.monotonic() < deadline:
+        paths = {p["path"] for p in open_snapshot(project / ".sisterqa").papers}
+        if "corpus/bogor-kyoto.md" in paths:
+            break
+        time.sleep(1)
+    assert (corpus / "bogor-kyoto.md").exists()
+    assert "corpus/bogor-kyoto.md" in paths, "the upload of a closed tab was not indexed"
+    assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_a_question_asked_while_an_upload_is_indexed_is_answered_after_it(server, browser, project):
+    from playwright.sync_api import expect
+
+    from index.store import open_snapshot
+
+    url, log = server
+    page = open_app(browser, url)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
+        {"name": "solo-surakarta.md", "mimeType": "text/markdown",
+         "buffer": SMALL.replace("Medan", "Solo").replace("Kuching", "Montana").encode()},
+    ])
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Add to the corpus").click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    # Streamlit stops the running script for the new run (fast reruns): the question is answered
+    # by the new run, and the stopped one still finishes the ingest.
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    expect(answer.locator(".sq-n").first).to_have_text("[1]", timeout=180_000)
+    expect(page.get_by_test_id("stChatMessage").first).to_contain_text(QUESTION)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        paths = {p["path"] for p in open_snapshot(project / ".sisterqa").papers}
+        if "corpus/solo-surakarta.md" in paths:
+            break
+        time.sleep(1)
+    assert "corpus/solo-surakarta.md" in paths
+    assert "Traceback" not in log.read_text(errors="replace")
+    page.close()
+
+
+def test_a_file_over_the_limit_is_refused_in_the_limit_s_own_words(tmp_path, built_index, browser):
+    """A 1 MB limit: a 1.5 MB upload reaches ingest's check and its wording, not Streamlit's own cap."""
+    from playwright.sync_api import expect
+
+    copy_corpus(tmp_path / "corpus")
+    shutil.copytree(built_index, tmp_path / ".sisterqa")
+    proc, url = start_server(tmp_path, tmp_path / "server.log", SISTERQA_MAX_FILE_MB="1")
+    try:
+        page = open_app(browser, url)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("at most 1 MB each")).to_be_visible()
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
+            {"name": "big.txt", "mimeType": "text/plain", "buffer": b"word " * 300_000},
+        ])
+        sidebar.get_by_role("button", name="Add to the corpus").click()
+        error = page.locator(".st-key-ingest-messages").get_by_test_id("stAlertContentError")
+        expect(error).to_have_text("big.txt: is 1.4 MB, over the size limit of 1 MB (raise it with SISTERQA_MAX_FILE_MB)",
+                                   timeout=60_000)
+        assert not (tmp_path / "corpus" / "big.txt").exists()
+        page.close()
+    finally:
+        stop_server(proc)

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import copy_corpus
 
 from app.answer import verify
 from app.llm import SYSTEM_PROMPT, LLMUnavailable
@@ -309,7 +310,7 @@ def injected_index(tmp_path_factory, built_index):
     from index.build import BuildSettings, ingest
 
     root = tmp_path_factory.mktemp("inject")
-    shutil.copytree(ROOT / "corpus", root / "corpus")
+    copy_corpus(root / "corpus")
     shutil.copytree(built_index, root / "idx")
     (root / "corpus" / "bogor-kyoto-sister-city.txt").write_text(
         "# Bogor and Kyoto: a sister city for botanical gardens\n\n"

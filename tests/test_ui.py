@@ -95,8 +95,10 @@ def test_ask_shows_answer_citations_reference_and_passages(monkeypatch, index_co
     answer = turn.answer
     assert not answer.abstained and answer.citations
     # The answer with its inline markers.
-    body = next(m for m in markdowns(at) if "[1]" in m)
-    assert "[1]" in body
+    body = next(m for m in markdowns(at) if "(#sq-cite-0-1)" in m)
+    for c in answer.citations:  # each marker links to its citation's card
+        assert f"[**\\[{c.n}\\]**](#sq-cite-0-{c.n})" in body
+        assert any(f'id="sq-cite-0-{c.n}"' in b for b in htmls(at))
     # Under it, every citation: title, year, section, page and the quote highlighted.
     snap = open_snapshot(index_copy)
     shown = htmls(at)
@@ -237,7 +239,10 @@ def test_upload_good_and_bad_files_then_ask_about_script_text(monkeypatch, work_
     at.button(key="add-files").click().run()
     assert not at.exception
     saved_as = "Twin towns _script.md"
-    assert [plain(s.value) for s in at.success] == [f"Added Twin towns <script>.md as {saved_as}"]
+    assert [plain(s.value) for s in at.success] == [f"Added Twin towns <script>.md (saved as {saved_as})"]
+    info = [plain(i.value) for i in at.info]
+    assert len(info) == 1 and "added 1" in info[0] and "failed 2" in info[0]  # both refused files count
+    assert [plain(t.value) for t in at.toast] == ["Added 1 paper, 2 refused: details at the top of the chat"]
     errors = [plain(e.value) for e in at.error]
     assert len(errors) == 2
     assert any("escape" in e and "not a PDF" in e for e in errors)
@@ -335,6 +340,9 @@ def test_text_is_escaped_and_highlighted():
     assert h.md_escape("<script>$5 *x*") == r"\<script\>\$5 \*x\*"
     md = h.answer_markdown("**Paper** <b>a</b> costs $5 [1]", ["<b>a</b> costs $5"])
     assert md == r"**Paper** \<b\>a\</b\> costs \$5 :blue[**[1]**]"
+    linked = h.answer_markdown("Costs rose [1] [12].", turn=3)
+    assert linked == r"Costs rose [**\[1\]**](#sq-cite-3-1) [**\[12\]**](#sq-cite-3-12)."
+    assert h.cite_anchor(3, 12) == "sq-cite-3-12"
 
 
 def test_format_reference():
@@ -343,3 +351,61 @@ def test_format_reference():
         "year": 2024, "venue": "Jurnal X",
     }) == "Noormansyah, R., & Akhni, G. N. (2024). Paradiplomacy and the Future of Smart City. Jurnal X."
     assert h.format_reference({"title": "Alasan", "authors": [], "year": None}) == "Alasan. (n.d.)."
+
+
+def test_whitespace_question_leaves_no_empty_bubble(monkeypatch, index_copy):
+    at = app(monkeypatch, index_copy)
+    at.chat_input[0].set_value("   \n  ").run()
+    assert not at.exception
+    assert len(at.chat_message) == 0  # no user bubble, no answer bubble
+    assert [e.value for e in at.main.error] == ["The question is empty; ask something about the papers."]
+    assert turns(at) == []
+
+
+def test_upload_messages_name_once_and_count_every_failure():
+    from index.build import IngestReport
+
+    report = IngestReport(added=["corpus/a.md"], failed=[("/x/corpus/b.pdf", "is a corrupt PDF")], chunks=9)
+    outcome = h.UploadOutcome(
+        added=[("a.md", "/x/corpus/a.md"), ("Kota: kembar.md", "/x/corpus/Kota_ kembar.md")],
+        rejected=[("fake.pdf", "is not a PDF"), ("b.pdf", "is a corrupt PDF")],
+        report=report,
+    )
+    msgs = h.upload_messages(outcome)
+    assert msgs[0] == ("success", "Added a.md")
+    assert msgs[1] == ("success", "Added Kota: kembar.md (saved as Kota_ kembar.md)")
+    assert [m for m in msgs if m[0] == "error"] == [("error", "fake.pdf: is not a PDF"), ("error", "b.pdf: is a corrupt PDF")]
+    assert msgs[-1][0] == "info" and "failed 2" in msgs[-1][1] and "added 1" in msgs[-1][1]
+    assert h.size_text(50 * 1024 * 1024) == "50 MB"
+
+
+def test_uploads_stay_in_the_corpus_when_indexing_cannot_run(work_copy):
+    """Another ingest holds the lock: the checked upload is kept (and says so), not deleted."""
+    from index.store import IndexDir
+
+    settings = load_settings(env={}, cwd=work_copy)
+    with IndexDir(work_copy / ".sisterqa").lock():
+        outcome = h.add_uploads([("medan.md", b"# Medan\n\nMedan and Kuching signed a letter in 1990.\n")],
+                                settings)
+    assert outcome.error and "another ingest" in outcome.error
+    assert [n for n, _ in outcome.interrupted] == ["medan.md"] and outcome.added == []
+    assert (work_copy / "corpus" / "medan.md").exists()
+    assert any("not indexed yet" in text for _, text in h.upload_messages(outcome))
+
+
+def test_tests_index_only_their_five_papers(tmp_path):
+    """Item 4: a paper uploaded into the repository's corpus/ changes nothing the tests see."""
+    from conftest import PAPERS, copy_corpus
+
+    src = copy_corpus(tmp_path / "repo-corpus")
+    (src / "uploaded through the UI.md").write_text("# Another paper\n\nText.\n", encoding="utf-8")
+    dst = copy_corpus(tmp_path / "test-corpus", src=src)
+    assert sorted(p.name for p in dst.iterdir()) == sorted(PAPERS + ("metadata.json",))
+
+
+def test_filter_labels_are_short_distinct_and_end_with_an_ellipsis(built_index):
+    snap = open_snapshot(built_index)
+    labels = [h.filter_label(p) for p in snap.papers]
+    assert len(set(labels)) == len(labels) == 5
+    assert all(len(x) <= 34 for x in labels)
+    assert all("…" in x for x, p in zip(labels, snap.papers) if len(p["title"]) > 26)

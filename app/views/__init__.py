@@ -1,0 +1,1 @@
+"""The chat app's pages besides the chat itself (Streamlit views over library calls)."""
