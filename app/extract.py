@@ -183,11 +183,11 @@ def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
 # Learned on the tuning half of eval/gold.jsonl by ``python -m eval.learn`` (logistic regression,
 # label: the sentence overlaps a gold evidence quote); see README "How answers are built".
 WEIGHTS: dict[str, float] = {
-    "bias": -12.55, "sim": 10.84, "sim_lang": 1.03, "sim_gap": -9.44, "near": -2.94, "lex": -5.09,
-    "lex_idf": 5.74, "names": -0.85, "passage": 2.77, "focus": 0.52, "off_focus": -0.66, "same_lang": -1.10,
-    "cue": 0.78, "kind": 1.68, "aim": -2.32, "method": -0.56, "meta": -1.18, "sec_abstract": -0.86,
-    "sec_intro": -0.42, "sec_theory": -0.48, "sec_method": -1.39, "sec_aim": -0.10, "sec_result": -0.42,
-    "sec_conclusion": 0.08, "sec_match": 1.08, "position": -0.27, "length": 0.54,
+    "bias": -14.93, "sim": 11.02, "sim_lang": 3.72, "sim_gap": -9.32, "near": -2.86, "lex": -5.30,
+    "lex_idf": 6.17, "names": -0.79, "passage": 2.73, "focus": 0.73, "off_focus": -0.91, "same_lang": -0.94,
+    "cue": 0.79, "kind": 1.60, "aim": -2.34, "method": -0.48, "meta": -1.18, "sec_abstract": -1.41,
+    "sec_intro": -0.69, "sec_theory": -0.39, "sec_method": -1.37, "sec_aim": -0.04, "sec_result": -0.64,
+    "sec_conclusion": -0.23, "sec_match": 0.77, "position": -0.34, "length": 0.68,
 }
 
 

@@ -131,7 +131,7 @@ class Engine:
         """The papers a question is about: those its names point to, else those of the earlier turns."""
         router = self.searcher.router()
         for text in [question, *reversed(history)]:
-            f = router.focus(text)
+            f = router.focus(text, by_groups=question_type(text) == "compare")
             if f:
                 return f
         return set()

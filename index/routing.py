@@ -107,18 +107,20 @@ class PaperRouter:
             return {}
         return {d: v / weight for d, v in acc.items()}
 
-    def focus(self, question: str, ratio: float = 0.75, floor: float = 0.5) -> set[str]:
-        """The papers a question is about; may be empty.
+    def focus(self, question: str, ratio: float = 0.75, floor: float = 0.5, by_groups: bool = False) -> set[str]:
+        """The papers a question is about: within ``ratio`` of the best paper, which scores at least
+        ``floor``; may be empty.
 
-        Each run of adjacent names ("Semarang–Jung-Gu", "South Tangerang") names
-        the papers within ``ratio`` of its best paper (when that one scores at
-        least ``floor``); the question is about all of them.
+        ``by_groups`` (for a comparison): each run of adjacent names ("Semarang–Jung-Gu",
+        "South Tangerang") picks its own papers so, and the question is about all of them.
         """
+        runs = [g.scores for g in self.groups(question) if g.weight >= 0.35] if by_groups else [
+            self.scores(question)]
         out: set[str] = set()
-        for g in self.groups(question):
-            top = max(g.scores.values())
-            if top >= floor and g.weight >= 0.2:
-                out |= {d for d, v in g.scores.items() if v >= ratio * top}
+        for sc in runs:
+            top = max(sc.values(), default=0.0)
+            if top >= floor:
+                out |= {d for d, v in sc.items() if v >= ratio * top}
         return out
 
     def groups(self, question: str) -> list[NameGroup]:
