@@ -199,6 +199,7 @@ class AnswerSettings:
     max_sentences: int = 6
     factoid_sentences: int = 4  # factoid, when, who, how many: the fact and what frames it
     candidate_passages: int = 8  # sentences of this many top passages are candidates, whatever their paper
+    whole_papers: bool = True  # … and every sentence of the papers the question is about
     abstain_below: float = 0.80  # best sentence similarity under which the papers "do not answer"
     duplicate_above: float = 0.92  # sentences this similar to a chosen one are dropped
     keep_within: float = 0.05  # later sentences need at least this share of the best one's probability
@@ -312,7 +313,7 @@ class ExtractiveAnswerer:
                 for i in np.nonzero(inner * 2 >= (ps.spans[:, 1] - ps.spans[:, 0]))[0]:
                     if int(i) not in in_hit or in_hit[int(i)][0] < pr:
                         in_hit[int(i)] = (float(pr), hit)
-            if doc_id in focus:
+            if doc_id in focus and s.whole_papers:
                 rows = np.nonzero(ps.keep)[0]
             else:  # a paper the question does not name: only its sentences in the top passages
                 top_ids = {h.passage.passage_id for h in top}
