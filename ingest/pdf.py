@@ -331,6 +331,9 @@ def _join_hyphen(left_word: str, right_word: str, vocab: Counter) -> bool:
         return True
     if vocab[hyphened]:
         return False
+    part = left.rsplit("-", 1)[-1]
+    if vocab[part] and vocab[right.lower()] and len(part) >= 3:
+        return False  # two words of their own: a compound split at its hyphen (six-month, ill-equipped)
     return True
 
 
@@ -450,12 +453,16 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter, widths: list
                         new_para = True
                     elif ln.x0 - prev.x0 > body * 0.8 and prev.x1 < _col_right(para, col_right, edges) - body * 2:
                         new_para = True  # an indented first line after a short one
-                # a short last line closes its paragraph (justified text fills its lines)
-                if prev.x1 < _col_right(para, col_right, edges) - body * 4 and prev.text.rstrip()[-1:] in ".!?:;\"”)":
+                # a short last line closes its paragraph (justified text fills its lines; a loose line
+                # before a long word falls short by a little, a paragraph's last line mostly by more)
+                right = _col_right(para, col_right, edges)
+                left = min((x0 for x0, _ in edges.get(prev.page, ()) if abs(x0 - prev.x0) < 40), default=prev.x0)
+                filled = (prev.x1 - left) / max(1.0, right - left)
+                ends = prev.text.rstrip()[-1:] in ".!?:;\"”)"
+                if same_column and ends and filled < 0.75:
                     new_para = True
-                if not same_column and prev.text.rstrip()[-1:] in ".!?:" and \
-                        prev.x1 < _col_right(para, col_right, edges) - body * 1.5:
-                    new_para = True
+                if not same_column and ends and prev.x1 < right - body * 3:
+                    new_para = True  # a short line before a column or page break ends its paragraph
                 if new_para:
                     emit_paragraph()
             para.append(ln)

@@ -333,8 +333,10 @@ def test_uploads_are_reported_in_view_and_never_lost(server, browser, project):
          "buffer": SMALL.replace("Medan", "Bogor").replace("Kuching", "Kyoto").encode()},
     ])
     sidebar.get_by_role("button", name="Add to the corpus").click()
-    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
-    assert (corpus / "bogor-kyoto.md").exists()  # saved before indexing started
+    # Indexing has started (ingest reports its first stage) and the file is already saved.
+    expect(page.get_by_test_id("stProgress")).to_contain_text(re.compile("Reading|Loading|Embedding"),
+                                                              timeout=30_000)
+    assert (corpus / "bogor-kyoto.md").exists()
     page.close()
     deadline = time.monotonic() + 180
     paths = set()

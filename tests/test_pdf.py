@@ -92,7 +92,8 @@ def test_pages_and_passages_carry_pages(typeset):
             assert pdf_paper.page_count == n
             assert {p for _, p in pdf_paper.pages} == set(range(1, n + 1))
             pages = [p.page for p in chunk_paper(pdf_paper, ChunkSettings())]
-            assert None not in pages and pages == sorted(pages) and pages[-1] == n
+            assert None not in pages and pages == sorted(pages) and pages[-1] >= n - 1  # a last passage
+            # may start on the page before the last
 
 
 def test_boxes_locate_the_quote_on_its_page(typeset):
