@@ -301,7 +301,11 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
               help="Runs per timing, the median reported (default 3; 1 with --quick).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON to this file.")
-def bench(as_json, quick, sizes, repeats, out):
+@click.option("--only", default=None,
+              help="Run only these sections, comma-separated: system, vanilla, scale, scale_e2e.")
+@click.option("--e2e-sizes", default=None,
+              help="Passages of the scale_e2e indexes, comma-separated (default 10000,100000,1000000).")
+def bench(as_json, quick, sizes, repeats, out, only, e2e_sizes):
     """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
     the vector and BM25 indexes at 10k-1M chunks.
 
@@ -309,13 +313,22 @@ def bench(as_json, quick, sizes, repeats, out):
     Example:
       sisterqa bench --json --quick     # about a minute
       sisterqa bench                    # the full run of the README (about half an hour on 2 cores)
+      sisterqa bench --only scale_e2e --e2e-sizes 10000,100000
     """
-    from eval.bench import run_bench, summary
+    from eval.bench import parse_only, run_bench, summary
 
-    size_list = None
-    if sizes is not None:
-        size_list = [int(x) for x in sizes.replace("_", "").split(",") if x.strip() and int(x) > 0]
-    result = run_bench(quick=quick, sizes=size_list, repeats=repeats,
+    def _sizes(text):
+        if text is None:
+            return None
+        return [int(x) for x in text.replace("_", "").split(",") if x.strip() and int(x) > 0]
+
+    try:
+        only = parse_only(only)
+    except ValueError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    result = run_bench(quick=quick, sizes=_sizes(sizes), repeats=repeats, only=only,
+                       e2e_sizes=_sizes(e2e_sizes),
                        progress=lambda m: click.echo(f"bench: {m}…", err=True))
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out:

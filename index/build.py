@@ -308,40 +308,57 @@ def _ingest(
 
         report.removed = removed
         papers_out.sort(key=lambda p: p["path"])
-        progress("index", 0, 1, "vectors")
-        all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
-        dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
-        if dim is None and emb is not None:
-            dim = emb.dim
-        dim = dim or (old or {}).get("dim") or 384
-        matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
-        dense = VectorIndex.build(matrix, settings.index_kind)
-        dense.save(build / store.DENSE)
-        progress("index", 0, 1, "bm25")
-        texts, langs = [], []
-        for p in papers_out:
-            for passage in store.read_passages(build, p["doc_id"]):
-                texts.append(embed_text(p["title"], passage.section, passage.text, settings.embed_context))
-                langs.append(p.get("language") or "en")
-        BM25Index.build(texts, langs).save(build / store.BM25_DIR)
-        report.chunks = int(matrix.shape[0])
-        manifest = {
-            "format": store.FORMAT,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "settings": {**stored, "embedder_name": settings.embedder, "index_kind": settings.index_kind,
-                         "index_resolved": dense.kind},
-            "dim": int(dim),
-            "passages": report.chunks,
-            "papers": papers_out,
-            "versions": _versions(),
-        }
-        manifest["files"] = store.file_sizes(build)
-        (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        final = index_dir.publish(build)
+        final, report.chunks = finish_build(index_dir, build, papers_out, settings, emb, old, progress)
         report.version = final.name
-        progress("done", 1, 1, "")
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def finish_build(
+    index_dir: IndexDir, build: Path, papers_out: list[dict], settings: BuildSettings,
+    emb: Embedder | None = None, old: dict | None = None, progress: Progress | None = None,
+) -> tuple[Path, int]:
+    """Index the papers written into ``build`` (vectors, BM25), write its manifest, publish it.
+
+    ``papers_out`` are the manifest's paper entries (with ``chunks``), in passage
+    order. Returns the published version and its passage count. Call with the lock held.
+    """
+    progress = progress or (lambda *a: None)
+    progress("index", 0, 1, "vectors")
+    all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
+    dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
+    if dim is None and emb is not None:
+        dim = emb.dim
+    dim = dim or (old or {}).get("dim") or 384
+    matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
+    del all_vecs
+    dense = VectorIndex.build(matrix, settings.index_kind)
+    dense.save(build / store.DENSE)
+    chunks = int(matrix.shape[0])
+    del matrix
+    progress("index", 0, 1, "bm25")
+    texts, langs = [], []
+    for p in papers_out:
+        for passage in store.read_passages(build, p["doc_id"]):
+            texts.append(embed_text(p["title"], passage.section, passage.text, settings.embed_context))
+            langs.append(p.get("language") or "en")
+    BM25Index.build(texts, langs).save(build / store.BM25_DIR)
+    del texts, langs
+    manifest = {
+        "format": store.FORMAT,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "settings": {**settings.stored(), "embedder_name": settings.embedder, "index_kind": settings.index_kind,
+                     "index_resolved": dense.kind},
+        "dim": int(dim),
+        "passages": chunks,
+        "papers": papers_out,
+        "versions": _versions(),
+    }
+    manifest["files"] = store.file_sizes(build)
+    (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    final = index_dir.publish(build)
+    progress("done", 1, 1, "")
+    return final, chunks
 
 
 def _rel(path: Path, root: Path) -> str:
