@@ -17,12 +17,11 @@ from ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
 from ingest.read import doc_id_for, read_metadata, read_paper
 from ingest.sentences import split_sentences
 
-from . import store
-from .bm25 import BM25Index
+from . import packs, store
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import IndexCorrupt
 from .store import IndexDir
-from .vectors import VectorIndex
+from .vectors import VectorIndex, resolve_kind
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, detail)
 
@@ -241,7 +240,7 @@ def _ingest(
                 if fresh.get(k):
                     record[k] = fresh[k]
             _rewrite_record(build, prev["doc_id"], record)
-            papers_out.append({**_manifest_paper(record), "chunks": prev["chunks"]})
+            papers_out.append(_reused(record, prev))
             report.unchanged.append(rel)
 
         emb = embedder
@@ -265,7 +264,7 @@ def _ingest(
                         record = store.read_paper_record(build, prev["doc_id"])
                     except IndexCorrupt:
                         continue  # its previous version is damaged too: drop it
-                    papers_out.append({**_manifest_paper(record), "chunks": prev["chunks"]})
+                    papers_out.append(_reused(record, prev))
                 continue
             passages = chunk_paper(paper, settings.chunk)
             if not passages:
@@ -307,8 +306,12 @@ def _ingest(
                 report.rebuilt.append(rel)
 
         report.removed = removed
-        papers_out.sort(key=lambda p: p["path"])
-        final, report.chunks = finish_build(index_dir, build, papers_out, settings, emb, old, progress)
+        # Passage order: the papers kept, in their old order, then the new ones by path
+        # (a full build: every paper by path), so the old vectors keep their rows.
+        old_pos = {p["doc_id"]: i for i, p in enumerate(old["papers"])} if old else {}
+        papers_out.sort(key=lambda p: (0, old_pos[p["doc_id"]], "") if p.get("store") else (1, 0, p["path"]))
+        final, report.chunks = finish_build(index_dir, build, papers_out, settings, emb, old, progress,
+                                            old_version=old_version)
         report.version = final.name
     report.seconds = time.perf_counter() - t0
     return report
@@ -317,33 +320,73 @@ def _ingest(
 def finish_build(
     index_dir: IndexDir, build: Path, papers_out: list[dict], settings: BuildSettings,
     emb: Embedder | None = None, old: dict | None = None, progress: Progress | None = None,
+    old_version: Path | None = None,
 ) -> tuple[Path, int]:
-    """Index the papers written into ``build`` (vectors, BM25), write its manifest, publish it.
+    """Index the papers written into ``build``, write its manifest, publish it; (version, passages).
 
     ``papers_out`` are the manifest's paper entries (with ``chunks``), in passage
-    order. Returns the published version and its passage count. Call with the lock held.
+    order. An entry that carries a ``store`` of ``old_version`` (a paper reused
+    unchanged) keeps its pack; the other papers go into one new pack with its
+    own BM25 shards. When the old papers come first, unchanged and in their old
+    order, the new papers' vectors are added to the old vector index instead of
+    building it again. Call with the lock held.
     """
     progress = progress or (lambda *a: None)
+    old_packs = {p["store"]["pack"] for p in papers_out
+                 if isinstance(p.get("store"), dict) and old_version is not None
+                 and (old_version / packs.PACKS / p["store"]["pack"]).is_dir()}
+    reused = [p for p in papers_out if isinstance(p.get("store"), dict) and p["store"]["pack"] in old_packs]
+    fresh = [p for p in papers_out if not (isinstance(p.get("store"), dict) and p["store"]["pack"] in old_packs)]
+    if old_packs:
+        rows = sum(packs.pack_sizes(old_version, n) for n in old_packs)
+        live = sum(p["store"]["rows"][1] - p["store"]["rows"][0] for p in reused)
+        if len(old_packs) + bool(fresh) > packs.MAX_PACKS or rows - live > live:
+            old_packs, reused, fresh = set(), [], list(papers_out)  # compact: one pack of everything
+    for p in fresh:
+        p.pop("store", None)
+
     progress("index", 0, 1, "vectors")
-    all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
-    dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
-    if dim is None and emb is not None:
-        dim = emb.dim
-    dim = dim or (old or {}).get("dim") or 384
-    matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
-    del all_vecs
-    dense = VectorIndex.build(matrix, settings.index_kind)
+    old_ids = [p["doc_id"] for p in (old or {}).get("papers", [])]
+    prefix = [p["doc_id"] for p in papers_out[:len(old_ids)]]
+    n_total = sum(int(p["chunks"]) for p in papers_out)
+    dense = None
+    if (old_version is not None and old_ids and prefix == old_ids and fresh == papers_out[len(old_ids):]
+            and all(p.get("store") for p in papers_out[:len(old_ids)])):
+        try:
+            prev = VectorIndex.load(old_version / store.DENSE)
+        except Exception:  # noqa: BLE001 - unreadable: build afresh below
+            prev = None
+        if prev is not None and prev.ntotal == sum(int(p["chunks"]) for p in papers_out[:len(old_ids)]) \
+                and resolve_kind(settings.index_kind, n_total) == prev.kind:
+            new_vecs = [store.read_vectors(build, p["doc_id"]) for p in fresh]
+            if new_vecs:
+                prev.add(np.vstack(new_vecs))
+            dense = prev
+    dim = None
+    if dense is None:
+        all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
+        dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
+        if dim is None and emb is not None:
+            dim = emb.dim
+        dim = dim or (old or {}).get("dim") or 384
+        matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
+        del all_vecs
+        dense = VectorIndex.build(matrix, settings.index_kind)
+        del matrix
+    dim = dim or dense.dim
+    chunks = dense.ntotal
     dense.save(build / store.DENSE)
-    chunks = int(matrix.shape[0])
-    del matrix
-    progress("index", 0, 1, "bm25")
-    texts, langs = [], []
-    for p in papers_out:
-        for passage in store.read_passages(build, p["doc_id"]):
-            texts.append(embed_text(p["title"], passage.section, passage.text, settings.embed_context))
-            langs.append(p.get("language") or "en")
-    BM25Index.build(texts, langs).save(build / store.BM25_DIR)
-    del texts, langs
+
+    progress("index", 0, 1, "passages and bm25")
+    for name in sorted(old_packs):
+        packs.link_pack(old_version, build, name)
+    if fresh:
+        def bm25_text(paper: dict, passage) -> str:
+            return embed_text(paper["title"], passage.section, passage.text, settings.embed_context)
+
+        entries = packs.write_pack(build, fresh, bm25_text, store.read_passages, store.read_vectors)
+        for p in fresh:
+            p["store"] = entries[p["doc_id"]]
     manifest = {
         "format": store.FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -381,6 +424,14 @@ def _paper_meta(path: Path, cache: dict[Path, dict]) -> dict:
         except BadPaper:
             cache[folder] = {}
     return cache[folder].get(Path(path).name, {})
+
+
+def _reused(record: dict, prev: dict) -> dict:
+    """The manifest entry of a paper reused from the previous version (its pack entry too)."""
+    out = {**_manifest_paper(record), "chunks": prev["chunks"]}
+    if isinstance(prev.get("store"), dict):
+        out["store"] = prev["store"]
+    return out
 
 
 def _manifest_paper(record: dict) -> dict:
