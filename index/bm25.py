@@ -88,7 +88,8 @@ class BM25Shard:
 
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocab: dict, num_docs: int):
         self.data, self.indices, self.indptr = data, indices, indptr
-        self.vocab = vocab
+        # bm25s lists an empty token last, with no column: keep only tokens with postings.
+        self.vocab = {w: i for w, i in vocab.items() if i < len(indptr) - 1}
         self.num_docs = int(num_docs)
 
     @classmethod

@@ -35,6 +35,7 @@ class BuildSettings:
     index_kind: str = "auto"  # flat, hnsw, ivfpq or auto (exact when small; see index/vectors.py)
     embed_context: bool = True  # embed "title — section" before each passage's text
     max_bytes: int = DEFAULT_MAX_BYTES
+    backend: str | None = None  # faiss, milvus (index/backends/); None: the index's own, faiss for a new one
 
     def stored(self) -> dict:
         """The settings that change stored data; a change forces a full rebuild."""
@@ -159,6 +160,11 @@ def _ingest(
             old_version, full = None, True
             report.rebuild_reason = f"the previous index is damaged ({e.detail}): rebuilding everything"
         stored = settings.stored()
+        backend_name = settings.backend or ((old or {}).get("backend") or {}).get("name")
+        if backend_name and backend_name != "faiss":
+            from .backends import get_backend
+
+            get_backend(backend_name).check(index_dir.root, (old or {}).get("backend"))  # before embedding
         if old and not full:
             for key in ("embedder", "chunk", "embed_context"):
                 if old["settings"].get(key) != stored[key]:
@@ -209,7 +215,9 @@ def _ingest(
             fresh = _paper_meta(f, metadata_cache)
             if any(fresh.get(k) and fresh.get(k) != prev.get(k) for k in ("title", "authors", "year", "language", "venue")):
                 meta_changes = True
-        if old and not todo and not removed and not full and not meta_changes:
+        backend_change = bool(settings.backend) and old is not None and (
+            (old.get("backend") or {}).get("name", "faiss") != settings.backend)
+        if old and not todo and not removed and not full and not meta_changes and not backend_change:
             # Nothing to do if the live version reads back whole; a damaged one raises
             # IndexCorrupt, and ingest() then rebuilds it.
             store.load_version(index_dir.root, old_version)
@@ -387,6 +395,7 @@ def finish_build(
         entries = packs.write_pack(build, fresh, bm25_text, store.read_passages, store.read_vectors)
         for p in fresh:
             p["store"] = entries[p["doc_id"]]
+    backend_info = _publish_backend(index_dir, build, papers_out, settings, old, progress)
     manifest = {
         "format": store.FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -396,12 +405,36 @@ def finish_build(
         "passages": chunks,
         "papers": papers_out,
         "versions": _versions(),
+        "backend": backend_info,
     }
     manifest["files"] = store.file_sizes(build)
+    checksums = store.file_checksums(build, manifest["files"])
+    if checksums is not None:
+        manifest["checksums"] = checksums
     (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     final = index_dir.publish(build)
     progress("done", 1, 1, "")
     return final, chunks
+
+
+def _publish_backend(index_dir: IndexDir, build: Path, papers_out: list[dict], settings: BuildSettings,
+                     old: dict | None, progress: Progress) -> dict:
+    """Fill the index backend's engine (nothing for the local files); what the manifest records."""
+    from .backends import get_backend
+
+    old_info = (old or {}).get("backend") or None
+    name = settings.backend or (old_info or {}).get("name") or "faiss"
+    backend = get_backend(name)
+    if name == "faiss":
+        return backend.publish(index_dir.root, None, papers_out, [], old_info)
+    progress("index", 0, 1, name)
+    key = lambda p: f"{p['doc_id']}@{p['sha256'][:16]}"  # noqa: E731
+    old_keys = {key(p) for p in (old or {}).get("papers", [])} if old_info and old_info.get("name") == name else set()
+    new_keys = {key(p) for p in papers_out}
+    packed = packs.PackedStore(build, papers_out)
+    return backend.publish(index_dir.root, packed, papers_out, [p for p in papers_out if key(p) not in old_keys],
+                           old_info, removed_keys=sorted(old_keys - new_keys),
+                           vectors=lambda p: store.read_vectors(build, p["doc_id"]))
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -368,6 +368,29 @@ def read_vectors(version: Path, doc_id: str, kind: str = "", mmap: bool = False)
         raise IndexCorrupt(version, f"{path.name} is unreadable") from e
 
 
+# Up to this many bytes of files, the manifest records each file's CRC-32 and opening checks
+# them all (a few milliseconds for the corpus): damage that keeps a file's size is found too.
+# Past it, opening checks sizes only, so that it stays fast at any size.
+CHECKSUM_MAX_BYTES = 256 * 2**20
+
+
+def _crc32(path: Path) -> int:
+    import zlib
+
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def file_checksums(version: Path, sizes: dict[str, int]) -> dict[str, int] | None:
+    """CRC-32 of every file listed in ``sizes``, or None when they add up past CHECKSUM_MAX_BYTES."""
+    if sum(sizes.values()) > CHECKSUM_MAX_BYTES:
+        return None
+    return {name: _crc32(version / name) for name in sizes}
+
+
 def file_sizes(version: Path) -> dict[str, int]:
     return {
         str(p.relative_to(version)): p.stat().st_size
@@ -402,7 +425,8 @@ def _safe_doc_id(doc_id) -> bool:
 
 
 def check_files(version: Path, manifest: dict) -> None:
-    """Every file the manifest lists is there with its recorded size (cheap: stat only)."""
+    """Every file the manifest lists is there with its recorded size, and its CRC-32 where the
+    manifest has checksums (indexes up to CHECKSUM_MAX_BYTES)."""
     for name, size in manifest.get("files", {}).items():
         try:
             actual = (version / name).stat().st_size
@@ -410,6 +434,15 @@ def check_files(version: Path, manifest: dict) -> None:
             raise IndexCorrupt(version.parent, f"{name} is missing") from None
         if actual != size:
             raise IndexCorrupt(version.parent, f"{name} has {actual} bytes, expected {size}")
+    checksums = manifest.get("checksums")
+    if isinstance(checksums, dict):
+        for name, crc in checksums.items():
+            try:
+                ok = _crc32(version / name) == crc
+            except OSError:
+                ok = False
+            if not ok:
+                raise IndexCorrupt(version.parent, f"{name} is damaged (its checksum changed)")
 
 
 def _current_bytes(root: Path) -> bytes | None:
@@ -459,8 +492,14 @@ def load_version(root: Path, version: Path) -> Snapshot:
             raise IndexCorrupt(root, f"packs/ are unreadable ({type(e).__name__}: {e})") from e
         if dense.ntotal != packed.n:
             raise IndexCorrupt(root, f"{dense.ntotal} vectors for {packed.n} passages")
-        return Snapshot(path=version, manifest=manifest, passages=LazyPassages(packed), dense=dense,
+        snap = Snapshot(path=version, manifest=manifest, passages=LazyPassages(packed), dense=dense,
                         bm25=packed.bm25, _store=packed)
+        info = manifest.get("backend") or {}
+        if info.get("name", "faiss") != "faiss":
+            from .backends import get_backend
+
+            get_backend(info["name"]).attach(Path(root), snap, info)
+        return snap
     return _load_eager(root, version, manifest, dense)
 
 
