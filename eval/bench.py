@@ -711,8 +711,8 @@ def targets(r: dict) -> dict:
         out["1M: query_ms_p50<=50 at recall@10>=0.95"] = sorted({x["index"] for x in ok}) or False
     for x in r.get("scale_e2e", []):
         if x["passages"] >= 1_000_000:
-            out["scale_e2e 1M: query_ms_p50<=100"] = x["query_ms_p50"] <= 100
-            out["scale_e2e 1M: query_ms_p95<=250"] = x["query_ms_p95"] <= 250
+            out["scale_e2e 1M: query_ms_p50<=100"] = x["query_ms_p50"] is not None and x["query_ms_p50"] <= 100
+            out["scale_e2e 1M: query_ms_p95<=250"] = x["query_ms_p95"] is not None and x["query_ms_p95"] <= 250
             out["scale_e2e 1M: open_s<=5"] = x["open_s"] <= 5
             out["scale_e2e 1M: rss_mb<=4096"] = x["rss_mb"] <= 4096
     return out
@@ -752,8 +752,9 @@ def summary(r: dict) -> str:
         lines += ["| passages | build (s) | open (s) | query p50 (ms) | query p95 (ms) | RSS (MB) |",
                   "| ---: | ---: | ---: | ---: | ---: | ---: |"]
         for x in r["scale_e2e"]:
-            lines.append(f"| {x['passages']:,} | {x['build_s']:.1f} | {x['open_s']:.2f} | {x['query_ms_p50']:.1f} | "
-                         f"{x['query_ms_p95']:.1f} | {x['rss_mb']:.0f} |")
+            p50, p95 = (f"{x[k]:.1f}" if x.get(k) is not None else "aborted" for k in ("query_ms_p50", "query_ms_p95"))
+            lines.append(f"| {x['passages']:,} | {x['build_s']:.1f} | {x['open_s']:.2f} | {p50} | {p95} | "
+                         f"{x['rss_mb']:.0f} |")
     return "\n".join(lines).rstrip()
 
 

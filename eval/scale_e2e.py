@@ -84,16 +84,24 @@ def _rss_mb() -> float:
 
 
 def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 0,
-                    progress=lambda m: None) -> dict:
-    """Write a synthetic index of ``n`` passages at ``index_root``; the queries and timings."""
+                    progress=lambda m: None, add: bool = False, clusters: int | None = None) -> dict:
+    """Write a synthetic index of ``n`` passages at ``index_root``; the queries and timings.
+
+    ``add``: add ``n`` passages' papers to the index there, as an incremental
+    ingest does (the old papers' files hard-linked, their packs and vector rows
+    reused); ``clusters`` then should be the first build's.
+    """
     from eval.bench import Mixture, synthetic_texts
     from index.build import BuildSettings, finish_build
     from index.store import IndexDir, write_paper_files
     from ingest.paper import Paper, Passage
 
     t_start = time.perf_counter()
+    from index.store import link_paper_files, read_manifest
+
     settings = BuildSettings(embedder=EMBEDDER)
-    mix = Mixture(clusters=max(64, n // 500), seed=seed)
+    clusters = clusters or max(64, n // 500)
+    mix = Mixture(clusters=clusters, seed=seed)
     n_papers = max(1, -(-n // PASSAGES_PER_PAPER))
     rng = np.random.default_rng(seed + 7)
     targets = np.sort(rng.choice(n, min(n, n_queries), replace=False))
@@ -105,16 +113,26 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
     index_dir = IndexDir(index_root)
     papers_out = []
     with index_dir.lock():
+        old_version = index_dir.current() if add else None
+        old = read_manifest(old_version) if old_version else None
+        t_link = time.perf_counter()
         build = index_dir.new_build()
+        first = 0
+        for p in (old or {}).get("papers", []):
+            link_paper_files(old_version, build, p["doc_id"])
+            papers_out.append(dict(p))
+            first += int(p["chunks"])
+        link_s = time.perf_counter() - t_link
+        first_pno = len(papers_out)
         done = 0
         block = 0
         while done < n:
             t0 = time.perf_counter()
             papers_here = min(BLOCK_PAPERS, n_papers - done // PASSAGES_PER_PAPER)
             m = min(n - done, papers_here * PASSAGES_PER_PAPER)
-            texts = synthetic_texts(m, seed=1000 + block, words=words_per_passage)
-            vecs = mix.sample(m, seed=2000 + block)
-            noise = np.random.default_rng(3000 + block).standard_normal(
+            texts = synthetic_texts(m, seed=1000 + block + first_pno, words=words_per_passage)
+            vecs = mix.sample(m, seed=2000 + block + first_pno)
+            noise = np.random.default_rng(3000 + block + first_pno).standard_normal(
                 (m * SENTENCES_PER_PASSAGE, mix.dim), dtype=np.float32) * 0.015
             svecs = np.repeat(vecs, SENTENCES_PER_PASSAGE, axis=0) + noise
             svecs /= np.linalg.norm(svecs, axis=1, keepdims=True)
@@ -127,7 +145,7 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
             t0 = time.perf_counter()
             for a in range(0, m, PASSAGES_PER_PAPER):
                 b = min(m, a + PASSAGES_PER_PAPER)
-                pno = (done + a) // PASSAGES_PER_PAPER
+                pno = first_pno + (done + a) // PASSAGES_PER_PAPER
                 doc_id = f"synthetic-{pno:07d}"
                 lang = "en" if pno % 2 else "id"
                 parts, spans, passages = [], [], []
@@ -172,20 +190,55 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
             progress(f"{n}: wrote {done:,} passages")
         t0 = time.perf_counter()
         progress(f"{n}: indexing (vectors, BM25, manifest)")
-        final, chunks = finish_build(index_dir, build, papers_out, settings)
+        stages: dict = {}
+        final, chunks = finish_build(index_dir, build, papers_out, settings, old=old, old_version=old_version,
+                                     timings=stages)
         index_s = time.perf_counter() - t0
     return {
         "passages": int(chunks), "papers": len(papers_out), "sentences": int(chunks) * SENTENCES_PER_PASSAGE,
         "generate_s": round(gen_s, 2), "write_s": round(write_s, 2), "index_s": round(index_s, 2),
         "build_s": round(write_s + index_s, 2), "total_s": round(time.perf_counter() - t_start, 2),
-        "version": final.name, "queries": queries, "query_list": query_list,
+        "link_s": round(link_s, 2), "clusters": clusters,
+        "index_stages": stages, "version": final.name, "queries": queries, "query_list": query_list,
         "dim": mix.dim,
     }
 
 
+MAX_RSS_MB = int(os.environ.get("SISTERQA_BENCH_MAX_RSS_MB", "6000"))
+
+
+def candidate_path(snap, qvec: np.ndarray, query: str, m: int = 100) -> list:
+    """What a candidate-only ask reads from the index: dense top-m, BM25 top-m, the best sentence
+    of each candidate, and the 10 best candidates' passages (no scoring over every passage)."""
+    _, ids = snap.dense.search(qvec[None, :], m)
+    dense_ids = ids[0][ids[0] >= 0]
+    bm_ids, _ = snap.bm25.top(query, m)
+    union = np.union1d(dense_ids, bm_ids)
+    best = snap.best_sentence(union, qvec)
+    top = union[np.argsort(-best, kind="stable")[:10]]
+    return [snap.passages[int(i)] for i in top]
+
+
+def _watch_rss(limit_mb: float, partial: dict) -> None:
+    """Stop this process (printing ``partial``) if its RSS passes ``limit_mb``: the machine is shared."""
+    import threading
+
+    def run():
+        while True:
+            rss = _rss_mb()
+            if rss > limit_mb:
+                partial["engine_aborted"] = f"RSS passed {limit_mb:.0f} MB ({rss:.0f} MB) in Engine.answer"
+                partial["rss_mb"] = _peak_rss_mb()
+                print(json.dumps(partial), flush=True)
+                os._exit(0)
+            time.sleep(0.1)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
 def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: list[str], dim: int,
-                 progress=lambda m: None) -> dict:
-    """Open the index and time ``Engine.answer`` on each query (warm), in this process."""
+                 progress=lambda m: None, max_rss_mb: float = MAX_RSS_MB) -> dict:
+    """Open the index, time the candidate path, then ``Engine.answer`` on each query (warm)."""
     from dataclasses import replace
 
     from app.session import Engine
@@ -195,18 +248,29 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     emb = SyntheticEmbedder(dim, {q: np.asarray(v, dtype=np.float32) for q, v in queries.items()})
     settings = replace(load_settings({"index_dir": str(index_root)}, env={}, cwd=index_root.parent),
                        llm=LLMSettings())
+    pct = lambda v, p: round(float(np.percentile(v, p)), 2) if v else 0.0  # noqa: E731
     rss0 = _rss_mb()
     t0 = time.perf_counter()
     engine = Engine(settings, searcher=Searcher(index_root, settings.search, embedder=emb))
     open_s = time.perf_counter() - t0
-    rss_open = _rss_mb()
+    out = {"open_s": round(open_s, 3), "rss_after_open_mb": round(_rss_mb() - rss0, 1),
+           "dense_kind": engine.snapshot.dense.kind}
+    snap = engine.snapshot
+    cand = []
+    for q in query_list:
+        t0 = time.perf_counter()
+        candidate_path(snap, emb.embed_queries([q])[0], q)
+        cand.append((time.perf_counter() - t0) * 1000)
+    out.update(candidate_ms_p50=pct(cand[1:], 50), candidate_ms_p95=pct(cand[1:], 95),
+               rss_after_candidates_mb=_peak_rss_mb())
+    _watch_rss(max_rss_mb, out)
     progress("first answer")
     t0 = time.perf_counter()
     first = engine.answer(query_list[0])
     first_s = time.perf_counter() - t0
     lat, retrieve, answer = [], [], []
     found = 0
-    for i, q in enumerate(query_list[1:]):
+    for q in query_list[1:]:
         t0 = time.perf_counter()
         a = engine.answer(q)
         lat.append((time.perf_counter() - t0) * 1000)
@@ -215,16 +279,14 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
         if not a.hits:
             raise RuntimeError(f"no passages for {q!r}")
         found += bool(a.citations)
-    pct = lambda v, p: round(float(np.percentile(v, p)), 2) if v else 0.0  # noqa: E731
-    return {
-        "open_s": round(open_s, 3), "first_answer_s": round(first_s, 3),
+    out.update({
+        "first_answer_s": round(first_s, 3),
         "query_ms_p50": pct(lat, 50), "query_ms_p95": pct(lat, 95),
         "retrieve_ms_p50": pct(retrieve, 50), "answer_ms_p50": pct(answer, 50),
-        "rss_mb": _peak_rss_mb(), "rss_after_open_mb": round(rss_open - rss0, 1),
-        "rss_end_mb": _rss_mb(), "queries_timed": len(lat),
+        "rss_mb": _peak_rss_mb(), "rss_end_mb": _rss_mb(), "queries_timed": len(lat),
         "answers_with_citations": found, "first_answer_citations": len(first.citations),
-        "dense_kind": engine.snapshot.dense.kind,
-    }
+    })
+    return out
 
 
 _BUILD = """
@@ -233,6 +295,16 @@ from eval.scale_e2e import build_synthetic
 log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
 r = build_synthetic(Path(ARGS["index"]), ARGS["n"], ARGS["queries"], progress=log)
 Path(ARGS["queries_file"]).write_text(json.dumps({k: r.pop(k) for k in ("queries", "query_list", "dim")}))
+print(json.dumps(r))
+"""
+
+_ADD = """
+from pathlib import Path
+from eval.scale_e2e import build_synthetic, PASSAGES_PER_PAPER
+log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
+r = build_synthetic(Path(ARGS["index"]), PASSAGES_PER_PAPER, 1, progress=log, add=True, clusters=ARGS["clusters"])
+for k in ("queries", "query_list"):
+    r.pop(k)
 print(json.dumps(r))
 """
 
@@ -259,17 +331,20 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
                                       "queries_file": str(qfile)}, env=child_env())
             progress(f"scale_e2e {n:,} passages: open and answer (child process)")
             q = python_child(_QUERY, {"index": str(index), "queries_file": str(qfile)}, env=child_env())
+            progress(f"scale_e2e {n:,} passages: add one paper incrementally (child process)")
+            add = python_child(_ADD, {"index": str(index), "clusters": b["clusters"]}, env=child_env())
             disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
-            rows.append({
-                "passages": b["passages"], "open_s": q["open_s"], "query_ms_p50": q["query_ms_p50"],
-                "query_ms_p95": q["query_ms_p95"], "rss_mb": q["rss_mb"], "build_s": b["build_s"],
-                "first_answer_s": q["first_answer_s"], "retrieve_ms_p50": q["retrieve_ms_p50"],
-                "answer_ms_p50": q["answer_ms_p50"], "rss_after_open_mb": q["rss_after_open_mb"],
-                "queries_timed": q["queries_timed"], "answers_with_citations": q["answers_with_citations"],
-                "dense_kind": q["dense_kind"], "papers": b["papers"], "sentences": b["sentences"],
-                "generate_s": b["generate_s"], "write_s": b["write_s"], "index_s": b["index_s"],
-                "build_peak_rss_mb": b["_child_peak_rss_mb"], "disk_mb": round(disk / 2**20, 1),
-            })
+            row = {"passages": b["passages"], "open_s": q["open_s"], "query_ms_p50": q.get("query_ms_p50"),
+                   "query_ms_p95": q.get("query_ms_p95"), "rss_mb": q["rss_mb"], "build_s": b["build_s"]}
+            row.update({k: v for k, v in q.items() if k not in row and not k.startswith("_")})
+            row.update(papers=b["papers"], sentences=b["sentences"], generate_s=b["generate_s"],
+                       write_s=b["write_s"], index_s=b["index_s"], index_stages=b["index_stages"],
+                       build_peak_rss_mb=b["_child_peak_rss_mb"],
+                       query_child_peak_rss_mb=q["_child_peak_rss_mb"], disk_mb=round(disk / 2**20, 1),
+                       add_one_paper_s=round(add["link_s"] + add["write_s"] + add["index_s"], 2),
+                       add_one_paper=dict(passages=add["passages"] - b["passages"], link_s=add["link_s"],
+                                          **add["index_stages"], peak_rss_mb=add["_child_peak_rss_mb"]))
+            rows.append(row)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return {"scale_e2e": rows}

@@ -21,7 +21,7 @@ from . import packs, store
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import IndexCorrupt
 from .store import IndexDir
-from .vectors import VectorIndex, resolve_kind
+from .vectors import AUTO_EXACT_MAX, VectorIndex, resolve_kind
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, detail)
 
@@ -328,7 +328,7 @@ def _ingest(
 def finish_build(
     index_dir: IndexDir, build: Path, papers_out: list[dict], settings: BuildSettings,
     emb: Embedder | None = None, old: dict | None = None, progress: Progress | None = None,
-    old_version: Path | None = None,
+    old_version: Path | None = None, timings: dict | None = None,
 ) -> tuple[Path, int]:
     """Index the papers written into ``build``, write its manifest, publish it; (version, passages).
 
@@ -340,6 +340,8 @@ def finish_build(
     building it again. Call with the lock held.
     """
     progress = progress or (lambda *a: None)
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
     old_packs = {p["store"]["pack"] for p in papers_out
                  if isinstance(p.get("store"), dict) and old_version is not None
                  and (old_version / packs.PACKS / p["store"]["pack"]).is_dir()}
@@ -364,13 +366,18 @@ def finish_build(
             prev = VectorIndex.load(old_version / store.DENSE)
         except Exception:  # noqa: BLE001 - unreadable: build afresh below
             prev = None
-        if prev is not None and prev.ntotal == sum(int(p["chunks"]) for p in papers_out[:len(old_ids)]) \
-                and resolve_kind(settings.index_kind, n_total) == prev.kind:
+        # An exact index just past AUTO_EXACT_MAX is kept (10 % slack) rather than rebuilt as
+        # IVF-PQ at every add; the next full build switches.
+        keep = resolve_kind(settings.index_kind, n_total) == prev.kind if prev is not None else False
+        keep = keep or (prev is not None and settings.index_kind == "auto" and prev.kind == "flat"
+                        and n_total <= 1.1 * AUTO_EXACT_MAX)
+        if prev is not None and prev.ntotal == sum(int(p["chunks"]) for p in papers_out[:len(old_ids)]) and keep:
             new_vecs = [store.read_vectors(build, p["doc_id"]) for p in fresh]
             if new_vecs:
                 prev.add(np.vstack(new_vecs))
             dense = prev
     dim = None
+    timings["vectors_appended"] = dense is not None
     if dense is None:
         all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
         dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
@@ -382,8 +389,11 @@ def finish_build(
         dense = VectorIndex.build(matrix, settings.index_kind)
         del matrix
     dim = dim or dense.dim
-    chunks = dense.ntotal
+    chunks, dense_kind = dense.ntotal, dense.kind
     dense.save(build / store.DENSE)
+    del dense  # up to 1.5 GB at a million passages: not held while the packs are written
+    timings["vectors_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
 
     progress("index", 0, 1, "passages and bm25")
     for name in sorted(old_packs):
@@ -395,12 +405,16 @@ def finish_build(
         entries = packs.write_pack(build, fresh, bm25_text, store.read_passages, store.read_vectors)
         for p in fresh:
             p["store"] = entries[p["doc_id"]]
+    timings["packs_bm25_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
     backend_info = _publish_backend(index_dir, build, papers_out, settings, old, progress)
+    timings["backend_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
     manifest = {
         "format": store.FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "settings": {**settings.stored(), "embedder_name": settings.embedder, "index_kind": settings.index_kind,
-                     "index_resolved": dense.kind},
+                     "index_resolved": dense_kind},
         "dim": int(dim),
         "passages": chunks,
         "papers": papers_out,
@@ -413,6 +427,7 @@ def finish_build(
         manifest["checksums"] = checksums
     (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     final = index_dir.publish(build)
+    timings["manifest_publish_s"] = round(time.perf_counter() - t0, 2)
     progress("done", 1, 1, "")
     return final, chunks
 

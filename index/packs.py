@@ -71,8 +71,9 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
             dim = read_array(build, p["doc_id"], "sentvec", mmap=True).shape[1]
     dim = dim or 384
     total_s = int(sum(sent_counts))
-    spans_out = np.lib.format.open_memmap(out / "sentences.npy", mode="w+", dtype=np.int64, shape=(total_s, 2))
-    vecs_out = np.lib.format.open_memmap(out / "sentvec.npy", mode="w+", dtype=np.float32, shape=(total_s, dim))
+    # Streamed with plain writes (a header, then each paper's rows): no mapping of the whole file.
+    spans_out = _npy_writer(out / "sentences.npy", "<i8", (total_s, 2))
+    vecs_out = _npy_writer(out / "sentvec.npy", "<f4", (total_s, dim))
     rows: list[tuple[int, int, int, int]] = []
     sections: dict[str, int] = {}
     odd_ids: dict[str, str] = {}
@@ -103,20 +104,26 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
                 sec = sections.setdefault(passage.section, len(sections))
                 rows.append((passage.start, passage.end, -1 if passage.page is None else passage.page, sec))
             if n_sent:
-                spans_out[sent:sent + n_sent] = read_array(build, doc_id, "sentences", mmap=True)
-                vecs_out[sent:sent + n_sent] = read_array(build, doc_id, "sentvec", mmap=True)
+                spans_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentences"), "<i8").tobytes())
+                vecs_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentvec"), "<f4").tobytes())
             entries[doc_id] = {"pack": name, "text": [byte, byte + len(text)], "rows": [r0, len(rows)],
                                "sent": [sent, sent + n_sent]}
             byte += len(text)
             sent += n_sent
-    spans_out.flush()
-    vecs_out.flush()
-    del spans_out, vecs_out
+    spans_out.close()
+    vecs_out.close()
     np.save(out / "passages.npy", np.array(rows, dtype=np.int64).reshape(-1, 4))
     (out / "sections.json").write_text(json.dumps(list(sections), ensure_ascii=False), encoding="utf-8")
     (out / "ids.json").write_text(json.dumps(odd_ids, ensure_ascii=False), encoding="utf-8")
     build_shards(batches(), out / "bm25")
     return entries
+
+
+def _npy_writer(path: Path, descr: str, shape: tuple[int, int]):
+    """A file open for writing a C-order .npy array of ``shape`` row block by row block."""
+    f = open(path, "wb")
+    np.lib.format.write_array_header_1_0(f, {"descr": descr, "fortran_order": False, "shape": shape})
+    return f
 
 
 def link_pack(old_version: Path, build: Path, name: str) -> None:
