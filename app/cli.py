@@ -369,7 +369,9 @@ def backends():
               help="Run only these sections, comma-separated: system, vanilla, scale, scale_e2e.")
 @click.option("--e2e-sizes", default=None,
               help="Passages of the scale_e2e indexes, comma-separated (default 10000,100000,1000000).")
-def bench(as_json, quick, sizes, repeats, out, only, e2e_sizes):
+@click.option("--e2e-backends", default="faiss", show_default=True,
+              help="Index backends the scale_e2e section measures, comma-separated (faiss, milvus).")
+def bench(as_json, quick, sizes, repeats, out, only, e2e_sizes, e2e_backends):
     """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
     the vector and BM25 indexes at 10k-1M chunks.
 
@@ -393,6 +395,7 @@ def bench(as_json, quick, sizes, repeats, out, only, e2e_sizes):
         sys.exit(1)
     result = run_bench(quick=quick, sizes=_sizes(sizes), repeats=repeats, only=only,
                        e2e_sizes=_sizes(e2e_sizes),
+                       e2e_backends=[x.strip() for x in e2e_backends.split(",") if x.strip()],
                        progress=lambda m: click.echo(f"bench: {m}…", err=True))
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out:

@@ -84,7 +84,8 @@ def _rss_mb() -> float:
 
 
 def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 0,
-                    progress=lambda m: None, add: bool = False, clusters: int | None = None) -> dict:
+                    progress=lambda m: None, add: bool = False, clusters: int | None = None,
+                    backend: str | None = None) -> dict:
     """Write a synthetic index of ``n`` passages at ``index_root``; the queries and timings.
 
     ``add``: add ``n`` passages' papers to the index there, as an incremental
@@ -99,7 +100,7 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
     t_start = time.perf_counter()
     from index.store import link_paper_files, read_manifest
 
-    settings = BuildSettings(embedder=EMBEDDER)
+    settings = BuildSettings(embedder=EMBEDDER, backend=backend)
     clusters = clusters or max(64, n // 500)
     mix = Mixture(clusters=clusters, seed=seed)
     n_papers = max(1, -(-n // PASSAGES_PER_PAPER))
@@ -293,7 +294,7 @@ _BUILD = """
 from pathlib import Path
 from eval.scale_e2e import build_synthetic
 log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
-r = build_synthetic(Path(ARGS["index"]), ARGS["n"], ARGS["queries"], progress=log)
+r = build_synthetic(Path(ARGS["index"]), ARGS["n"], ARGS["queries"], progress=log, backend=ARGS["backend"])
 Path(ARGS["queries_file"]).write_text(json.dumps({k: r.pop(k) for k in ("queries", "query_list", "dim")}))
 print(json.dumps(r))
 """
@@ -317,25 +318,28 @@ print(json.dumps(time_answers(Path(ARGS["index"]), q["queries"], q["query_list"]
 """
 
 
-def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | None = None) -> dict:
-    """One row per size: build in one child process, open and answer in another."""
+def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | None = None,
+                    backends=("faiss",)) -> dict:
+    """One row per size (and backend): build in one child process, open and answer in another,
+    then add one paper in a third."""
     from eval.bench import child_env, python_child
 
     rows = []
-    for n in sizes:
+    for n, backend in ((n, b) for b in backends for n in sizes):
         tmp = Path(tempfile.mkdtemp(prefix=f"sisterqa-e2e-{n}-", dir=work))
         try:
             index, qfile = tmp / "index", tmp / "queries.json"
             progress(f"scale_e2e {n:,} passages: build (child process)")
             b = python_child(_BUILD, {"index": str(index), "n": int(n), "queries": 21 if quick else 201,
-                                      "queries_file": str(qfile)}, env=child_env())
+                                      "queries_file": str(qfile), "backend": backend}, env=child_env())
             progress(f"scale_e2e {n:,} passages: open and answer (child process)")
             q = python_child(_QUERY, {"index": str(index), "queries_file": str(qfile)}, env=child_env())
             progress(f"scale_e2e {n:,} passages: add one paper incrementally (child process)")
             add = python_child(_ADD, {"index": str(index), "clusters": b["clusters"]}, env=child_env())
             disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
             row = {"passages": b["passages"], "open_s": q["open_s"], "query_ms_p50": q.get("query_ms_p50"),
-                   "query_ms_p95": q.get("query_ms_p95"), "rss_mb": q["rss_mb"], "build_s": b["build_s"]}
+                   "query_ms_p95": q.get("query_ms_p95"), "rss_mb": q["rss_mb"], "build_s": b["build_s"],
+                   "backend": backend}
             row.update({k: v for k, v in q.items() if k not in row and not k.startswith("_")})
             row.update(papers=b["papers"], sentences=b["sentences"], generate_s=b["generate_s"],
                        write_s=b["write_s"], index_s=b["index_s"], index_stages=b["index_stages"],
@@ -351,6 +355,8 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
 
 
 if __name__ == "__main__":  # python -m eval.scale_e2e 10000 [100000 ...]
-    sizes = [int(x) for x in sys.argv[1:]] or [10_000]
-    print(json.dumps(bench_scale_e2e(sizes, quick=False, progress=lambda m: print(m, file=sys.stderr)),
-                     indent=1))
+    args = [a for a in sys.argv[1:] if not a.startswith("--backend=")]
+    chosen = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--backend=")] or ["faiss"]
+    sizes = [int(x) for x in args] or [10_000]
+    print(json.dumps(bench_scale_e2e(sizes, quick=False, progress=lambda m: print(m, file=sys.stderr),
+                                     backends=chosen), indent=1))

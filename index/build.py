@@ -379,13 +379,19 @@ def finish_build(
     dim = None
     timings["vectors_appended"] = dense is not None
     if dense is None:
-        all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
-        dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
+        # Filled paper by paper from mapped files into one allocation (a list of per-paper
+        # arrays would leave the heap fragmented: gigabytes not returned at a million passages).
+        maps = [store.read_vectors(build, p["doc_id"], mmap=True) for p in papers_out]
+        dim = next((v.shape[1] for v in maps if v.ndim == 2 and len(v)), None)
         if dim is None and emb is not None:
             dim = emb.dim
         dim = dim or (old or {}).get("dim") or 384
-        matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
-        del all_vecs
+        matrix = np.empty((sum(len(v) for v in maps), dim), dtype=np.float32)
+        row = 0
+        for v in maps:
+            matrix[row:row + len(v)] = v
+            row += len(v)
+        del maps
         dense = VectorIndex.build(matrix, settings.index_kind)
         del matrix
     dim = dim or dense.dim

@@ -74,48 +74,54 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
     # Streamed with plain writes (a header, then each paper's rows): no mapping of the whole file.
     spans_out = _npy_writer(out / "sentences.npy", "<i8", (total_s, 2))
     vecs_out = _npy_writer(out / "sentvec.npy", "<f4", (total_s, dim))
-    rows: list[tuple[int, int, int, int]] = []
+    rows: list[np.ndarray] = []  # one small array a paper: no million-tuple list on the heap
+    n_rows = 0
     sections: dict[str, int] = {}
     odd_ids: dict[str, str] = {}
-    byte = sent = 0
 
-    def batches():
+    def papers_in_order():
+        """One pass over the papers: texts, rows and sentences written, BM25 texts handed on in batches."""
+        nonlocal n_rows
+        byte = sent = 0
         texts, langs = [], []
-        for p in papers:
-            for passage in read_passages(build, p["doc_id"]):
-                texts.append(bm25_text(p, passage))
-                langs.append(p.get("language") or "en")
+        with open(out / "texts.bin", "wb") as tf:
+            for p, n_sent in zip(papers, sent_counts):
+                doc_id = p["doc_id"]
+                text = (build / "papers" / f"{doc_id}.txt").read_bytes()
+                tf.write(text)
+                passages = read_passages(build, doc_id)
+                mine = np.empty((len(passages), 4), dtype=np.int64)
+                lang = p.get("language") or "en"
+                for j, passage in enumerate(passages):
+                    if passage.passage_id != f"{doc_id}#{j:04d}":
+                        odd_ids[str(n_rows + j)] = passage.passage_id
+                    sec = sections.setdefault(passage.section, len(sections))
+                    mine[j] = (passage.start, passage.end, -1 if passage.page is None else passage.page, sec)
+                    texts.append(bm25_text(p, passage))
+                    langs.append(lang)
+                rows.append(mine)
+                if n_sent:
+                    spans_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentences", mmap=True),
+                                                         "<i8").tobytes())
+                    vecs_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentvec", mmap=True),
+                                                        "<f4").tobytes())
+                entries[doc_id] = {"pack": name, "text": [byte, byte + len(text)],
+                                   "rows": [n_rows, n_rows + len(passages)], "sent": [sent, sent + n_sent]}
+                n_rows += len(passages)
+                byte += len(text)
+                sent += n_sent
                 if len(texts) >= SHARD_SIZE:
                     yield texts, langs
                     texts, langs = [], []
         if texts:
             yield texts, langs
 
-    with open(out / "texts.bin", "wb") as tf:
-        for p, n_sent in zip(papers, sent_counts):
-            doc_id = p["doc_id"]
-            text = (build / "papers" / f"{doc_id}.txt").read_bytes()
-            tf.write(text)
-            passages = read_passages(build, doc_id)
-            r0 = len(rows)
-            for j, passage in enumerate(passages):
-                if passage.passage_id != f"{doc_id}#{j:04d}":
-                    odd_ids[str(len(rows))] = passage.passage_id
-                sec = sections.setdefault(passage.section, len(sections))
-                rows.append((passage.start, passage.end, -1 if passage.page is None else passage.page, sec))
-            if n_sent:
-                spans_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentences"), "<i8").tobytes())
-                vecs_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentvec"), "<f4").tobytes())
-            entries[doc_id] = {"pack": name, "text": [byte, byte + len(text)], "rows": [r0, len(rows)],
-                               "sent": [sent, sent + n_sent]}
-            byte += len(text)
-            sent += n_sent
+    build_shards(papers_in_order(), out / "bm25")
     spans_out.close()
     vecs_out.close()
-    np.save(out / "passages.npy", np.array(rows, dtype=np.int64).reshape(-1, 4))
+    np.save(out / "passages.npy", np.vstack(rows) if rows else np.zeros((0, 4), dtype=np.int64))
     (out / "sections.json").write_text(json.dumps(list(sections), ensure_ascii=False), encoding="utf-8")
     (out / "ids.json").write_text(json.dumps(odd_ids, ensure_ascii=False), encoding="utf-8")
-    build_shards(batches(), out / "bm25")
     return entries
 
 

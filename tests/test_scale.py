@@ -162,3 +162,24 @@ def test_scale_e2e_small_index_answers_through_the_engine(tmp_path):
     for key in ("open_s", "query_ms_p50", "query_ms_p95", "rss_mb"):
         assert q[key] > 0, key
     assert q["queries_timed"] == 5 and q["answers_with_citations"] == 5  # verified citations, every query
+
+
+def test_bench_only_scale_e2e_prints_the_contract_fields(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "scale_e2e", "--quick", "--json",
+                        "--e2e-sizes", "2000"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    b = json.loads(r.stdout)
+    assert b["sections"] == ["scale_e2e"] and "vanilla" not in b and "scale" not in b and "cold_start_s" not in b
+    (row,) = b["scale_e2e"]
+    assert row["passages"] == 2000
+    for key in ("open_s", "query_ms_p50", "query_ms_p95", "rss_mb", "build_s", "add_one_paper_s"):
+        assert isinstance(row[key], (int, float)) and row[key] > 0, key
+    assert row["query_ms_p95"] >= row["query_ms_p50"]
+    assert row["add_one_paper"]["vectors_appended"] is True  # the add did not rebuild the vector index
+    bad = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "nosuch"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "unknown bench section" in bad.stderr
