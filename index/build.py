@@ -17,12 +17,12 @@ from ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
 from ingest.read import doc_id_for, read_metadata, read_paper
 from ingest.sentences import split_sentences
 
-from . import store
+from . import packs, store
 from .bm25 import TOKENIZER, BM25Index
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import IndexCorrupt
 from .store import IndexDir
-from .vectors import VectorIndex
+from .vectors import AUTO_EXACT_MAX, VectorIndex, resolve_kind
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, detail)
 
@@ -36,6 +36,7 @@ class BuildSettings:
     index_kind: str = "auto"  # flat, hnsw, ivfpq or auto (exact when small; see index/vectors.py)
     embed_context: bool = True  # embed "title — section" before each passage's text
     max_bytes: int = DEFAULT_MAX_BYTES
+    backend: str | None = None  # faiss, milvus (index/backends/); None: the index's own, faiss for a new one
 
     def stored(self) -> dict:
         """The settings that change stored data; a change forces a full rebuild."""
@@ -161,6 +162,11 @@ def _ingest(
             old_version, full = None, True
             report.rebuild_reason = f"the previous index is damaged ({e.detail}): rebuilding everything"
         stored = settings.stored()
+        backend_name = settings.backend or ((old or {}).get("backend") or {}).get("name")
+        if backend_name and backend_name != "faiss":
+            from .backends import get_backend
+
+            get_backend(backend_name).check(index_dir.root, (old or {}).get("backend"))  # before embedding
         if old and not full:
             for key in ("embedder", "chunk", "embed_context"):
                 if old["settings"].get(key) != stored[key]:
@@ -211,7 +217,9 @@ def _ingest(
             fresh = _paper_meta(f, metadata_cache)
             if any(fresh.get(k) and fresh.get(k) != prev.get(k) for k in ("title", "authors", "year", "language", "venue")):
                 meta_changes = True
-        if old and not todo and not removed and not full and not meta_changes:
+        backend_change = bool(settings.backend) and old is not None and (
+            (old.get("backend") or {}).get("name", "faiss") != settings.backend)
+        if old and not todo and not removed and not full and not meta_changes and not backend_change:
             # Nothing to do if the live version reads back whole; a damaged one raises
             # IndexCorrupt, and ingest() then rebuilds it.
             store.load_version(index_dir.root, old_version)
@@ -242,7 +250,7 @@ def _ingest(
                 if fresh.get(k):
                     record[k] = fresh[k]
             _rewrite_record(build, prev["doc_id"], record)
-            papers_out.append({**_manifest_paper(record), "chunks": prev["chunks"]})
+            papers_out.append(_reused(record, prev))
             report.unchanged.append(rel)
 
         emb = embedder
@@ -266,7 +274,7 @@ def _ingest(
                         record = store.read_paper_record(build, prev["doc_id"])
                     except IndexCorrupt:
                         continue  # its previous version is damaged too: drop it
-                    papers_out.append({**_manifest_paper(record), "chunks": prev["chunks"]})
+                    papers_out.append(_reused(record, prev))
                 continue
             passages = chunk_paper(paper, settings.chunk)
             if not passages:
@@ -308,41 +316,148 @@ def _ingest(
                 report.rebuilt.append(rel)
 
         report.removed = removed
-        papers_out.sort(key=lambda p: p["path"])
-        progress("index", 0, 1, "vectors")
-        all_vecs = [store.read_vectors(build, p["doc_id"]) for p in papers_out]
-        dim = next((v.shape[1] for v in all_vecs if v.ndim == 2 and len(v)), None)
+        # Passage order: the papers kept, in their old order, then the new ones by path
+        # (a full build: every paper by path), so the old vectors keep their rows.
+        old_pos = {p["doc_id"]: i for i, p in enumerate(old["papers"])} if old else {}
+        papers_out.sort(key=lambda p: (0, old_pos[p["doc_id"]], "") if p.get("store") else (1, 0, p["path"]))
+        final, report.chunks = finish_build(index_dir, build, papers_out, settings, emb, old, progress,
+                                            old_version=old_version)
+        report.version = final.name
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def finish_build(
+    index_dir: IndexDir, build: Path, papers_out: list[dict], settings: BuildSettings,
+    emb: Embedder | None = None, old: dict | None = None, progress: Progress | None = None,
+    old_version: Path | None = None, timings: dict | None = None,
+) -> tuple[Path, int]:
+    """Index the papers written into ``build``, write its manifest, publish it; (version, passages).
+
+    ``papers_out`` are the manifest's paper entries (with ``chunks``), in passage
+    order. An entry that carries a ``store`` of ``old_version`` (a paper reused
+    unchanged) keeps its pack; the other papers go into one new pack with its
+    own BM25 shards. When the old papers come first, unchanged and in their old
+    order, the new papers' vectors are added to the old vector index instead of
+    building it again. Call with the lock held.
+    """
+    progress = progress or (lambda *a: None)
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
+    old_packs = {p["store"]["pack"] for p in papers_out
+                 if isinstance(p.get("store"), dict) and old_version is not None
+                 and (old_version / packs.PACKS / p["store"]["pack"]).is_dir()}
+    reused = [p for p in papers_out if isinstance(p.get("store"), dict) and p["store"]["pack"] in old_packs]
+    fresh = [p for p in papers_out if not (isinstance(p.get("store"), dict) and p["store"]["pack"] in old_packs)]
+    if old_packs:
+        rows = sum(packs.pack_sizes(old_version, n) for n in old_packs)
+        live = sum(p["store"]["rows"][1] - p["store"]["rows"][0] for p in reused)
+        if len(old_packs) + bool(fresh) > packs.MAX_PACKS or rows - live > live:
+            old_packs, reused, fresh = set(), [], list(papers_out)  # compact: one pack of everything
+    for p in fresh:
+        p.pop("store", None)
+
+    progress("index", 0, 1, "vectors")
+    old_ids = [p["doc_id"] for p in (old or {}).get("papers", [])]
+    prefix = [p["doc_id"] for p in papers_out[:len(old_ids)]]
+    n_total = sum(int(p["chunks"]) for p in papers_out)
+    dense = None
+    if (old_version is not None and old_ids and prefix == old_ids and fresh == papers_out[len(old_ids):]
+            and all(p.get("store") for p in papers_out[:len(old_ids)])):
+        try:
+            prev = VectorIndex.load(old_version / store.DENSE)
+        except Exception:  # noqa: BLE001 - unreadable: build afresh below
+            prev = None
+        # An exact index just past AUTO_EXACT_MAX is kept (10 % slack) rather than rebuilt as
+        # IVF-PQ at every add; the next full build switches.
+        keep = resolve_kind(settings.index_kind, n_total) == prev.kind if prev is not None else False
+        keep = keep or (prev is not None and settings.index_kind == "auto" and prev.kind == "flat"
+                        and n_total <= 1.1 * AUTO_EXACT_MAX)
+        if prev is not None and prev.ntotal == sum(int(p["chunks"]) for p in papers_out[:len(old_ids)]) and keep:
+            new_vecs = [store.read_vectors(build, p["doc_id"]) for p in fresh]
+            if new_vecs:
+                prev.add(np.vstack(new_vecs))
+            dense = prev
+    dim = None
+    timings["vectors_appended"] = dense is not None
+    if dense is None:
+        # Filled paper by paper from mapped files into one allocation (a list of per-paper
+        # arrays would leave the heap fragmented: gigabytes not returned at a million passages).
+        maps = [store.read_vectors(build, p["doc_id"], mmap=True) for p in papers_out]
+        dim = next((v.shape[1] for v in maps if v.ndim == 2 and len(v)), None)
         if dim is None and emb is not None:
             dim = emb.dim
         dim = dim or (old or {}).get("dim") or 384
-        matrix = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
+        matrix = np.empty((sum(len(v) for v in maps), dim), dtype=np.float32)
+        row = 0
+        for v in maps:
+            matrix[row:row + len(v)] = v
+            row += len(v)
+        del maps
         dense = VectorIndex.build(matrix, settings.index_kind)
-        dense.save(build / store.DENSE)
-        progress("index", 0, 1, "bm25")
-        texts, langs = [], []
-        for p in papers_out:
-            for passage in store.read_passages(build, p["doc_id"]):
-                texts.append(embed_text(p["title"], passage.section, passage.text, settings.embed_context))
-                langs.append(p.get("language") or "en")
-        BM25Index.build(texts, langs).save(build / store.BM25_DIR)
-        report.chunks = int(matrix.shape[0])
-        manifest = {
-            "format": store.FORMAT,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "settings": {**stored, "embedder_name": settings.embedder, "index_kind": settings.index_kind,
-                         "index_resolved": dense.kind},
-            "dim": int(dim),
-            "passages": report.chunks,
-            "papers": papers_out,
-            "versions": _versions(),
-        }
-        manifest["files"] = store.file_sizes(build)
-        (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        final = index_dir.publish(build)
-        report.version = final.name
-        progress("done", 1, 1, "")
-    report.seconds = time.perf_counter() - t0
-    return report
+        del matrix
+    dim = dim or dense.dim
+    chunks, dense_kind = dense.ntotal, dense.kind
+    dense.save(build / store.DENSE)
+    del dense  # up to 1.5 GB at a million passages: not held while the packs are written
+    timings["vectors_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+
+    progress("index", 0, 1, "passages and bm25")
+    for name in sorted(old_packs):
+        packs.link_pack(old_version, build, name)
+    if fresh:
+        def bm25_text(paper: dict, passage) -> str:
+            return embed_text(paper["title"], passage.section, passage.text, settings.embed_context)
+
+        entries = packs.write_pack(build, fresh, bm25_text, store.read_passages, store.read_vectors)
+        for p in fresh:
+            p["store"] = entries[p["doc_id"]]
+    timings["packs_bm25_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+    backend_info = _publish_backend(index_dir, build, papers_out, settings, old, progress)
+    timings["backend_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+    manifest = {
+        "format": store.FORMAT,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "settings": {**settings.stored(), "embedder_name": settings.embedder, "index_kind": settings.index_kind,
+                     "index_resolved": dense_kind},
+        "dim": int(dim),
+        "passages": chunks,
+        "papers": papers_out,
+        "versions": _versions(),
+        "backend": backend_info,
+    }
+    manifest["files"] = store.file_sizes(build)
+    checksums = store.file_checksums(build, manifest["files"])
+    if checksums is not None:
+        manifest["checksums"] = checksums
+    (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    final = index_dir.publish(build)
+    timings["manifest_publish_s"] = round(time.perf_counter() - t0, 2)
+    progress("done", 1, 1, "")
+    return final, chunks
+
+
+def _publish_backend(index_dir: IndexDir, build: Path, papers_out: list[dict], settings: BuildSettings,
+                     old: dict | None, progress: Progress) -> dict:
+    """Fill the index backend's engine (nothing for the local files); what the manifest records."""
+    from .backends import get_backend
+
+    old_info = (old or {}).get("backend") or None
+    name = settings.backend or (old_info or {}).get("name") or "faiss"
+    backend = get_backend(name)
+    if name == "faiss":
+        return backend.publish(index_dir.root, None, papers_out, [], old_info)
+    progress("index", 0, 1, name)
+    key = lambda p: f"{p['doc_id']}@{p['sha256'][:16]}"  # noqa: E731
+    old_keys = {key(p) for p in (old or {}).get("papers", [])} if old_info and old_info.get("name") == name else set()
+    new_keys = {key(p) for p in papers_out}
+    packed = packs.PackedStore(build, papers_out)
+    return backend.publish(index_dir.root, packed, papers_out, [p for p in papers_out if key(p) not in old_keys],
+                           old_info, removed_keys=sorted(old_keys - new_keys),
+                           vectors=lambda p: store.read_vectors(build, p["doc_id"]))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -365,6 +480,14 @@ def _paper_meta(path: Path, cache: dict[Path, dict]) -> dict:
         except BadPaper:
             cache[folder] = {}
     return cache[folder].get(Path(path).name, {})
+
+
+def _reused(record: dict, prev: dict) -> dict:
+    """The manifest entry of a paper reused from the previous version (its pack entry too)."""
+    out = {**_manifest_paper(record), "chunks": prev["chunks"]}
+    if isinstance(prev.get("store"), dict):
+        out["store"] = prev["store"]
+    return out
 
 
 def _manifest_paper(record: dict) -> dict:

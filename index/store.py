@@ -12,7 +12,11 @@
         papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
         papers/<doc>.boxes.npy   PDFs only: each text character's (page, x0, top, x1, bottom)
         dense.faiss        vector index over all passages, in manifest order
-        bm25/              BM25 index (bm25s) over the same passages
+        packs/<name>/      the papers' texts, passage rows, sentences, sentence vectors
+                           and BM25 shards, memory-mapped for reading (index/packs.py)
+
+Passages are numbered in manifest order (paper after paper); that number is
+the row of ``dense.faiss`` and what ``bm25.scores`` indexes.
 
 Readers open whatever CURRENT names. A build is written into a temporary
 directory and renamed into place before CURRENT flips to it, so a crash or a
@@ -34,8 +38,9 @@ import numpy as np
 
 from ingest.paper import Paper, Passage
 
-from .bm25 import BM25Index
+from .bm25 import BM25Index, BM25Shard
 from .errors import IndexCorrupt, IndexMissing, IngestLocked
+from .packs import LazyPassages, PackedStore
 from .vectors import VectorIndex
 
 FORMAT = 1
@@ -154,29 +159,46 @@ class IndexDir:
 
 @dataclass
 class Snapshot:
-    """One loaded index version: manifest, passages, vectors."""
+    """One loaded index version: manifest, passages, vectors, BM25.
+
+    ``passages[i]`` is passage number ``i`` (the dense row and the BM25 score
+    position). With packs (every index written by this version of sisterqa) it
+    is read from memory-mapped files when asked for; an index from before packs
+    is read whole into memory.
+    """
 
     path: Path
     manifest: dict
-    passages: list[Passage]
+    passages: "list[Passage] | LazyPassages"
     dense: VectorIndex
     bm25: BM25Index
     _texts: dict[str, str] = field(default_factory=dict)
     _sentences: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _boxes: dict[str, np.ndarray | None] = field(default_factory=dict)
+    _store: PackedStore | None = None
+    _cache: dict = field(default_factory=dict)
 
     @property
     def papers(self) -> list[dict]:
         return self.manifest["papers"]
 
+    def _doc_index(self) -> dict[str, int]:
+        if "doc_index" not in self._cache:
+            self._cache["doc_index"] = {p["doc_id"]: i for i, p in enumerate(self.papers)}
+        return self._cache["doc_index"]
+
     def paper_meta(self, doc_id: str) -> dict:
-        for p in self.papers:
-            if p["doc_id"] == doc_id:
-                return p
-        raise KeyError(doc_id)
+        i = self._doc_index().get(doc_id)
+        if i is None:
+            raise KeyError(doc_id)
+        return self.papers[i]
 
     def paper_text(self, doc_id: str) -> str:
         """The cleaned text of a paper (what citations quote)."""
+        if self._store is not None:
+            if doc_id not in self._store.doc_index:
+                raise KeyError(doc_id)
+            return self._store.text(doc_id)
         if doc_id not in self._texts:
             try:
                 self._texts[doc_id] = (self.path / "papers" / f"{doc_id}.txt").read_text(
@@ -188,6 +210,8 @@ class Snapshot:
 
     def sentences(self, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
         """A paper's sentence offsets (n×2) and their unit vectors (n×dim)."""
+        if self._store is not None:
+            return self._store.sentences(doc_id)
         if doc_id not in self._sentences:
             spans = read_vectors(self.path, doc_id, "sentences")
             vecs = read_vectors(self.path, doc_id, "sentvec")
@@ -216,6 +240,63 @@ class Snapshot:
         """The full Paper (text, sections, pages) as it was indexed."""
         d = read_paper_record(self.path, doc_id)
         return paper_from_record(d, self.paper_text(doc_id))
+
+    # -- per-passage arrays and candidate-only helpers (cost independent of the index size
+    #    where they take passage numbers)
+
+    @property
+    def passage_docs(self) -> np.ndarray:
+        """For each passage number, the index of its paper in ``papers`` (int32)."""
+        if self._store is not None:
+            return self._store.passage_doc
+        if "passage_docs" not in self._cache:
+            idx = self._doc_index()
+            self._cache["passage_docs"] = np.array([idx[p.doc_id] for p in self.passages], dtype=np.int32)
+        return self._cache["passage_docs"]
+
+    def passage_column(self, name: str) -> np.ndarray:
+        """One field of every passage as an array: "start", "end", "page" (-1: none) or
+        "section" (numbers into ``section_names()``)."""
+        if self._store is not None:
+            return self._store.column(name)
+        key = f"col:{name}"
+        if key not in self._cache:
+            if name == "section":
+                names = self.section_names()
+                pos = {s: i for i, s in enumerate(names)}
+                self._cache[key] = np.array([pos[p.section] for p in self.passages], dtype=np.int64)
+            else:
+                get = {"start": lambda p: p.start, "end": lambda p: p.end,
+                       "page": lambda p: -1 if p.page is None else p.page}[name]
+                self._cache[key] = np.array([get(p) for p in self.passages], dtype=np.int64)
+        return self._cache[key]
+
+    def section_names(self) -> list[str]:
+        """The section names ``passage_column("section")`` numbers."""
+        if self._store is not None:
+            return self._store.section_names()
+        if "sections" not in self._cache:
+            self._cache["sections"] = list(dict.fromkeys(p.section for p in self.passages))
+        return self._cache["sections"]
+
+    def passage_sentences(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets and vectors of the sentences that overlap passage ``i``."""
+        p = self.passages[int(i)]
+        spans, vecs = self.sentences(p.doc_id)
+        if not len(spans):
+            return spans, vecs
+        inside = np.nonzero((spans[:, 0] < p.end) & (spans[:, 1] > p.start))[0]
+        return spans[inside], vecs[inside]
+
+    def best_sentence(self, ids, query_vec: np.ndarray) -> np.ndarray:
+        """For each passage number in ``ids``, its best sentence's similarity to ``query_vec``
+        (0 for a passage without sentences). Reads only those passages' papers."""
+        out = np.zeros(len(ids), dtype=np.float64)
+        for k, i in enumerate(ids):
+            _, vecs = self.passage_sentences(int(i))
+            if len(vecs):
+                out[k] = float(np.max(np.asarray(vecs) @ query_vec))
+        return out
 
 
 def paper_record(paper: Paper) -> dict:
@@ -307,6 +388,29 @@ def read_vectors(version: Path, doc_id: str, kind: str = "", mmap: bool = False)
         raise IndexCorrupt(version, f"{path.name} is unreadable") from e
 
 
+# Up to this many bytes of files, the manifest records each file's CRC-32 and opening checks
+# them all (a few milliseconds for the corpus): damage that keeps a file's size is found too.
+# Past it, opening checks sizes only, so that it stays fast at any size.
+CHECKSUM_MAX_BYTES = 256 * 2**20
+
+
+def _crc32(path: Path) -> int:
+    import zlib
+
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def file_checksums(version: Path, sizes: dict[str, int]) -> dict[str, int] | None:
+    """CRC-32 of every file listed in ``sizes``, or None when they add up past CHECKSUM_MAX_BYTES."""
+    if sum(sizes.values()) > CHECKSUM_MAX_BYTES:
+        return None
+    return {name: _crc32(version / name) for name in sizes}
+
+
 def file_sizes(version: Path) -> dict[str, int]:
     return {
         str(p.relative_to(version)): p.stat().st_size
@@ -341,7 +445,8 @@ def _safe_doc_id(doc_id) -> bool:
 
 
 def check_files(version: Path, manifest: dict) -> None:
-    """Every file the manifest lists is there with its recorded size (cheap: stat only)."""
+    """Every file the manifest lists is there with its recorded size, and its CRC-32 where the
+    manifest has checksums (indexes up to CHECKSUM_MAX_BYTES)."""
     for name, size in manifest.get("files", {}).items():
         try:
             actual = (version / name).stat().st_size
@@ -349,6 +454,15 @@ def check_files(version: Path, manifest: dict) -> None:
             raise IndexCorrupt(version.parent, f"{name} is missing") from None
         if actual != size:
             raise IndexCorrupt(version.parent, f"{name} has {actual} bytes, expected {size}")
+    checksums = manifest.get("checksums")
+    if isinstance(checksums, dict):
+        for name, crc in checksums.items():
+            try:
+                ok = _crc32(version / name) == crc
+            except OSError:
+                ok = False
+            if not ok:
+                raise IndexCorrupt(version.parent, f"{name} is damaged (its checksum changed)")
 
 
 def _current_bytes(root: Path) -> bytes | None:
@@ -386,6 +500,31 @@ def load_version(root: Path, version: Path) -> Snapshot:
     """Load one version of the index at ``root``, or raise IndexCorrupt saying what is wrong."""
     manifest = read_manifest(version)
     check_files(version, manifest)
+    try:
+        dense = VectorIndex.load(version / DENSE)
+    except Exception as e:  # noqa: BLE001 - faiss raises RuntimeError, others on garbage
+        raise IndexCorrupt(root, f"{DENSE} is unreadable") from e
+    papers = manifest["papers"]
+    if papers and all(isinstance(p.get("store"), dict) for p in papers):
+        try:
+            packed = PackedStore(version, papers)
+        except Exception as e:  # noqa: BLE001 - a damaged pack fails in numpy, json or our checks
+            raise IndexCorrupt(root, f"packs/ are unreadable ({type(e).__name__}: {e})") from e
+        if dense.ntotal != packed.n:
+            raise IndexCorrupt(root, f"{dense.ntotal} vectors for {packed.n} passages")
+        snap = Snapshot(path=version, manifest=manifest, passages=LazyPassages(packed), dense=dense,
+                        bm25=packed.bm25, _store=packed)
+        info = manifest.get("backend") or {}
+        if info.get("name", "faiss") != "faiss":
+            from .backends import get_backend
+
+            get_backend(info["name"]).attach(Path(root), snap, info)
+        return snap
+    return _load_eager(root, version, manifest, dense)
+
+
+def _load_eager(root: Path, version: Path, manifest: dict, dense: VectorIndex) -> Snapshot:
+    """An index without packs (written before them, or empty): everything read into memory."""
     passages: list[Passage] = []
     texts: dict[str, str] = {}
     sentences: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -405,15 +544,28 @@ def load_version(root: Path, version: Path) -> Snapshot:
             sentences[doc_id] = (spans, vecs)
         if (version / "papers" / f"{doc_id}.boxes.npy").exists():
             boxes[doc_id] = read_vectors(version, doc_id, "boxes", mmap=True)
-    try:
-        dense = VectorIndex.load(version / DENSE)
-    except Exception as e:  # noqa: BLE001 - faiss raises RuntimeError, others on garbage
-        raise IndexCorrupt(root, f"{DENSE} is unreadable") from e
     if dense.ntotal != len(passages):
         raise IndexCorrupt(root, f"{dense.ntotal} vectors for {len(passages)} passages")
     try:
-        bm25 = BM25Index.load(version / BM25_DIR, len(passages))
+        bm25 = _load_legacy_bm25(version / BM25_DIR, len(passages))
     except Exception as e:  # noqa: BLE001 - bm25s's loaders raise many types on damaged files
         raise IndexCorrupt(root, f"{BM25_DIR}/ is unreadable ({type(e).__name__})") from e
     return Snapshot(path=version, manifest=manifest, passages=passages, dense=dense, bm25=bm25,
                     _texts=texts, _sentences=sentences, _boxes=boxes)
+
+
+def _load_legacy_bm25(path: Path, size: int) -> BM25Index:
+    """BM25 as saved by bm25s before shards (``bm25/params.index.json``), or as shards."""
+    if not size:
+        return BM25Index([], [], 0)
+    if not (path / "params.index.json").exists():
+        return BM25Index.load(path, size)
+    import bm25s
+
+    r = bm25s.BM25.load(str(path))
+    sc = r.scores
+    shard = BM25Shard(np.asarray(sc["data"]), np.asarray(sc["indices"]), np.asarray(sc["indptr"]),
+                      dict(r.vocab_dict), int(sc["num_docs"]))
+    if shard.num_docs != size:
+        raise ValueError(f"BM25 holds {shard.num_docs} passages, expected {size}")
+    return BM25Index([shard], [np.arange(size)], size)

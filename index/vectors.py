@@ -149,6 +149,12 @@ class VectorIndex:
         k = max(1, min(k, self.ntotal)) if self.ntotal else 1
         return self._index.search(queries, k)
 
+    def add(self, vectors: np.ndarray) -> None:
+        """Append vectors (their ids continue the row numbers); the index is not rebuilt."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if len(vectors):
+            self._index.add(vectors)
+
     def save(self, path: Path) -> None:
         import faiss
 

