@@ -183,11 +183,11 @@ def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
 # Learned on the tuning half of eval/gold.jsonl by ``python -m eval.learn`` (logistic regression,
 # label: the sentence overlaps a gold evidence quote); see README "How answers are built".
 WEIGHTS: dict[str, float] = {
-    "bias": -14.93, "sim": 11.02, "sim_lang": 3.72, "sim_gap": -9.32, "near": -2.86, "lex": -5.30,
-    "lex_idf": 6.17, "names": -0.79, "passage": 2.73, "focus": 0.73, "off_focus": -0.91, "same_lang": -0.94,
-    "cue": 0.79, "kind": 1.60, "aim": -2.34, "method": -0.48, "meta": -1.18, "sec_abstract": -1.41,
-    "sec_intro": -0.69, "sec_theory": -0.39, "sec_method": -1.37, "sec_aim": -0.04, "sec_result": -0.64,
-    "sec_conclusion": -0.23, "sec_match": 0.77, "position": -0.34, "length": 0.68,
+    "bias": -15.34, "sim": 10.75, "sim_lang": 5.13, "sim_gap": -9.08, "near": -3.34, "lex": -5.45,
+    "lex_idf": 6.27, "names": -0.78, "passage": 2.84, "focus": 0.67, "off_focus": -0.85, "same_lang": -1.08,
+    "cue": 0.78, "kind": 1.59, "aim": -2.37, "method": -0.43, "meta": -1.20, "sec_abstract": -1.45,
+    "sec_intro": -0.66, "sec_theory": -0.49, "sec_method": -1.49, "sec_aim": -0.21, "sec_result": -0.72,
+    "sec_conclusion": -0.22, "sec_match": 0.81, "position": -0.25, "length": 0.59,
 }
 
 

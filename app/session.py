@@ -50,6 +50,7 @@ class Engine:
     compare_sides = True  # a comparison retrieves for each side it names, then merges
     answer_depth = 30  # passages ranked for the answerer's passage prior (the first k are shown)
     side_depth = 3  # … taking this many passages of each side first
+    side_merge = "global-first"  # the general ranking's best, then each side's, in turn ("sides-first": sides only)
 
     def retrieval_query(self, question: str, history: list[str]) -> str:
         """The text searched for: a follow-up carries the earlier turn along."""
@@ -83,7 +84,11 @@ class Engine:
                 per_side = [self.searcher.search(query, k=k, query_vec=qvec,
                                                  doc_ids=docs & doc_ids if doc_ids else docs)
                             for _, docs in sides]
-                merged = interleave(per_side, self.side_depth * len(sides), key=lambda h: h.passage.passage_id)
+                if self.side_merge == "global-first":
+                    merged = interleave([hits[:self.side_depth], *[p[:self.side_depth] for p in per_side]],
+                                        self.side_depth * (len(sides) + 1), key=lambda h: h.passage.passage_id)
+                else:
+                    merged = interleave(per_side, self.side_depth * len(sides), key=lambda h: h.passage.passage_id)
                 merged = _fill(merged, hits, k)
                 hits = [replace(h, rank=i + 1) for i, h in enumerate(merged)]
         return query, qvec, hits

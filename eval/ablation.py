@@ -63,6 +63,7 @@ def variants(base):
     yield "no name routing", replace(base, title_boost=0.0), None
     yield "name routing +0.3", replace(base, title_boost=0.3), None
     yield "comparisons: no per-side retrieval", base, "no-sides"
+    yield "comparisons: sides' passages first (then the general ranking)", base, "sides-first"
     for d in (0.05, 0.1, 0.2, 0.3):
         yield f"MMR diversity {d}", replace(base, diversity=d), None
     yield "dense only", replace(base, fusion="dense"), None
@@ -101,11 +102,13 @@ def main(argv=None) -> int:
     for name, s, followup in variants(base):
         engine.searcher.settings = s
         engine.compare_sides = followup != "no-sides"
-        engine.followup = base_followup if followup in (None, "no-sides") else followup
+        engine.side_merge = "sides-first" if followup == "sides-first" else "global-first"
+        engine.followup = base_followup if followup in (None, "no-sides", "sides-first") else followup
         r = retrieval_scores(engine, items)
         results[name] = r
         print(row(name, r), flush=True)
     engine.searcher.settings, engine.followup, engine.compare_sides = base, base_followup, True
+    engine.side_merge = "global-first"
     if args.json:
         json.dump(results, sys.stdout, indent=1)
     return 0

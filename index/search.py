@@ -22,11 +22,11 @@ class SearchSettings:
     k: int = 10
     embedder: str | None = None  # None: the embedder the index was built with
     fusion: str = "weighted"  # "dense", "bm25", "rrf" or "weighted"
-    alpha: float = 0.7  # weighted: share of the dense score
+    alpha: float = 0.6  # weighted: share of the dense score
     rrf_k: int = 60
     candidates: int = 100  # dense candidates considered before fusion
     sentence_weight: float = 0.5  # share of the best sentence's similarity in a passage's dense score
-    lang_balance: float = 0.99  # share of the score scaled within each paper language (0: off)
+    lang_balance: float = 0.9  # share of the score scaled within each paper language (0: off)
     reference_penalty: float = 0.5  # multiplier for passages in reference lists
     title_boost: float = 0.2  # × the share of the query's names that point at the passage's paper (routing)
     translation_weight: float = 0.5  # BM25 of the query's words translated to the other language (0: off)
