@@ -47,16 +47,17 @@ CSS = """<style>
            color: #1f2937; }
 .sq-snippet { border-left: 3px solid #cbd5e1; padding-left: 0.7rem; }
 .sq-text mark { background: #fde68a; color: inherit; padding: 0.05rem 0.1rem; border-radius: 2px; }
-.sq-context { border: 1px solid #e5e7eb; border-radius: 0.5rem; padding: 0.8rem 1rem;
+.sq-peek { display: none; }
+.sq-card:target ~ .sq-peek { display: block; margin-top: 0.7rem; }
+.sq-context, .sq-peek { border: 1px solid #e5e7eb; border-radius: 0.5rem; padding: 0.8rem 1rem;
               background: #fafafa; }
-.sq-context .passage { background: #e0ecff; border-radius: 2px; }
+.sq-context .passage, .sq-peek .passage { background: #e0ecff; border-radius: 2px; }
 .sq-hit { border-bottom: 1px solid #eef0f3; padding: 0.45rem 0; }
 .sq-scores { font-family: ui-monospace, monospace; font-size: 0.78rem; color: #4b5563; }
 .sq-cited { color: #1d4ed8; font-weight: 600; }
 /* An inline [n] links to its citation's card: the card scrolls into view and is outlined. */
 .sq-card { scroll-margin-top: 5rem; }
-div[data-testid="stVerticalBlock"]:has(> div .sq-card:target) { outline: 2px solid #1d4ed8;
-    outline-offset: 6px; border-radius: 0.5rem; }
+.sq-card:target { outline: 2px solid #1d4ed8; outline-offset: 4px; border-radius: 0.3rem; }
 /* Paper titles in the filter: a cut title ends with an ellipsis, never mid-letter. */
 [data-testid="stMultiSelectDropdown"] [role="option"] > div, [data-testid="stMultiSelect"] [data-baseweb="tag"] span {
     text-overflow: ellipsis; white-space: nowrap; overflow: hidden; }
@@ -341,13 +342,21 @@ def _ask_example(question: str) -> None:
 
 def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
     meta = " · ".join(str(x) for x in (cv.year or "n.d.", cv.section, f"p. {cv.page}" if cv.page else "") if x)
+    is_open = (i, cv.n) in ui.open
+    in_paper = (
+        f'<div class="sq-head sq-meta">In the paper · '
+        f'{h.html_text(h.where(cv.section, cv.page) or "before the first heading")}'
+        f' · {h.html_text(cv.context_note)}</div>'
+        f'<div class="sq-text">{cv.context_html}</div>'
+    )
     with st.container(border=True):
         st.html(
             f'<div class="sq-head sq-card" id="{h.cite_anchor(i, cv.n)}"><span class="sq-n">[{cv.n}]</span><b>{h.html_text(cv.title)}</b> '
             f'<span class="sq-meta">· {h.html_text(meta)}</span></div>'
             f'<div class="sq-text sq-snippet">{cv.snippet_html}</div>'
+            # Opened in the browser, without a round trip, when the answer's [n] link targets the card.
+            + ("" if is_open else f'<div class="sq-peek">{in_paper}</div>')
         )
-        is_open = (i, cv.n) in ui.open
         row = st.container(horizontal=True, gap="small")
         row.button("Hide paper" if is_open else "Show in paper", key=f"show-{i}-{cv.n}", type="tertiary",
                    icon=":material/menu_book:", on_click=_toggle, args=(ui, (i, cv.n)))
@@ -355,12 +364,7 @@ def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
             st.code(cv.reference, language=None, wrap_lines=True)
         if is_open:
             text_col, page_col = st.columns(2) if shot is not None else (st.container(), None)
-            text_col.html(
-                f'<div class="sq-context"><div class="sq-head sq-meta">In the paper · '
-                f'{h.html_text(h.where(cv.section, cv.page) or "before the first heading")}'
-                f' · {h.html_text(cv.context_note)}</div>'
-                f'<div class="sq-text">{cv.context_html}</div></div>'
-            )
+            text_col.html(f'<div class="sq-context">{in_paper}</div>')
             if page_col is not None:  # a PDF: the page itself, the quote highlighted where it is printed
                 page_col.image(render_page(shot), caption=f"Page {shot.page}, as printed", width="stretch")
 

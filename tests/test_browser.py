@@ -200,9 +200,15 @@ def test_inline_markers_link_to_their_citations_and_answers_download(server, bro
     expect(last).not_to_be_in_viewport()  # below the fold, under the other cards
     link = answer.locator(f'a[href="#{anchor}"]')
     expect(link).to_have_text(f"[{n_cards}]")
+    peek = answer.locator(f"#{anchor} ~ .sq-peek")
+    expect(peek).to_be_hidden()
     link.click()
     expect(last).to_be_in_viewport(timeout=10_000)
     assert page.url.endswith(f"#{anchor}") and len(page.context.pages) == 1  # same tab, scrolled
+    # ... and the citation opens in its paper: the quote highlighted inside its passage.
+    expect(peek).to_be_visible()
+    expect(peek.locator(".passage mark")).to_have_text(answer.locator(f"#{anchor} ~ .sq-snippet mark").inner_text())
+    expect(answer.locator(".sq-peek:visible")).to_have_count(1)  # only the targeted one
     # Download this answer: Markdown with its markers, numbered references and BibTeX.
     with page.expect_download(timeout=30_000) as dl:
         answer.get_by_role("button", name="Download").click()
