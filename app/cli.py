@@ -286,7 +286,7 @@ def read(ctx, paths, as_json):
     for p in paths:
         try:
             files.extend(discover([p]) if p.is_dir() else [p])
-        except BadPaper as e:
+        except BadPaper:
             files.append(p)  # read_report names the missing file
     for f in files:
         r = read_report(f, root=s.root, max_bytes=s.build.max_bytes)

@@ -357,7 +357,7 @@ class _Writer:
         self.len += len(chars)
 
 
-def _assemble(pages: list[list[Line]], body: float, vocab: Counter, widths: list[float]):
+def _assemble(pages: list[list[Line]], body: float, vocab: Counter):
     w = _Writer()
     page_starts: list[tuple[int, int]] = []
     headings: list[tuple[int, int]] = []
@@ -612,7 +612,6 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
         warnings: list[str] = []
         pages: list[list[Line]] = []
         heights: list[float] = []
-        widths: list[float] = []
         empty: list[int] = []
         for i in range(count):
             if time.monotonic() - started > time_limit_s:
@@ -623,7 +622,6 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
                 try:
                     lines, images = _page_lines(page, i + 1)
                     heights.append(page.get_height())
-                    widths.append(page.get_width())
                 finally:
                     page.close()
             except BadPaper:
@@ -632,7 +630,6 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
                 warnings.append(f"page {i + 1} could not be read ({type(e).__name__}: {e}); skipped")
                 lines = []
                 heights.append(842.0)
-                widths.append(595.0)
                 images = False
             if not lines:
                 empty.append(i + 1)
@@ -649,7 +646,7 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
     body_bold = _bold_share(pages, body) > 0.5
     _mark_kinds(pages, body, body_bold, heights)
     vocab = _vocabulary(pages)
-    text, boxes, page_starts, headings = _assemble(pages, body, vocab, widths)
+    text, boxes, page_starts, headings = _assemble(pages, body, vocab)
     heading_texts = {_mask(text[o:text.find("\n", o) if text.find("\n", o) >= 0 else len(text)])
                      for o, _ in headings[1:]}
     heading_texts |= {_mask(ln.text) for lines in pages[1:] for ln in lines if ln.kind == "heading"}
