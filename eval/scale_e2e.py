@@ -359,9 +359,9 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
                                       "queries_file": str(qfile), "backend": backend}, env=child_env())
             progress(f"scale_e2e {n:,} passages: open and answer (child process)")
             q = python_child(_QUERY, {"index": str(index), "queries_file": str(qfile)}, env=child_env())
+            disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())  # one version
             progress(f"scale_e2e {n:,} passages: add one paper incrementally (child process)")
             add = python_child(_ADD, {"index": str(index), "clusters": b["clusters"]}, env=child_env())
-            disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
             row = {"passages": b["passages"], "open_s": q["open_s"], "query_ms_p50": q.get("query_ms_p50"),
                    "query_ms_p95": q.get("query_ms_p95"), "rss_mb": q["rss_mb"], "build_s": b["build_s"],
                    "backend": backend}
