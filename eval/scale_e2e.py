@@ -78,6 +78,18 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _status_mb() -> dict[str, float]:
+    """This process's resident memory split: RssAnon (its own) and RssFile (mapped files: page
+    cache the kernel can drop), in MB."""
+    out = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("RssAnon:", "RssFile:", "VmRSS:")):
+                key, value = line.split(":")
+                out[key] = round(int(value.split()[0]) / 1024, 1)
+    return out
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return round(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
@@ -220,19 +232,25 @@ def candidate_path(snap, qvec: np.ndarray, query: str, m: int = 100) -> list:
     return [snap.passages[int(i)] for i in top]
 
 
-def _watch_rss(limit_mb: float, partial: dict) -> None:
-    """Stop this process (printing ``partial``) if its RSS passes ``limit_mb``: the machine is shared."""
+def _watch_rss(limit_mb: float, partial: dict, peaks: dict) -> None:
+    """Track peak RssAnon / RssFile; stop this process (printing ``partial``) if its own memory
+    (RssAnon) passes ``limit_mb``: the machine is shared."""
     import threading
 
     def run():
         while True:
-            rss = _rss_mb()
-            if rss > limit_mb:
-                partial["engine_aborted"] = f"RSS passed {limit_mb:.0f} MB ({rss:.0f} MB) in Engine.answer"
+            st = _status_mb()
+            for k in ("RssAnon", "RssFile"):
+                peaks[k] = max(peaks.get(k, 0.0), st.get(k, 0.0))
+            if st.get("RssAnon", 0.0) > limit_mb and "engine_started" in partial:
+                partial["engine_aborted"] = (f"own memory (RssAnon) passed {limit_mb:.0f} MB "
+                                             f"({st['RssAnon']:.0f} MB) in Engine.answer")
                 partial["rss_mb"] = _peak_rss_mb()
+                partial["peak_anon_mb"], partial["peak_file_mb"] = peaks["RssAnon"], peaks["RssFile"]
+                partial.pop("engine_started", None)
                 print(json.dumps(partial), flush=True)
                 os._exit(0)
-            time.sleep(0.1)
+            time.sleep(0.05)
 
     threading.Thread(target=run, daemon=True).start()
 
@@ -250,21 +268,25 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     settings = replace(load_settings({"index_dir": str(index_root)}, env={}, cwd=index_root.parent),
                        llm=LLMSettings())
     pct = lambda v, p: round(float(np.percentile(v, p)), 2) if v else 0.0  # noqa: E731
+    out: dict = {}
+    peaks: dict = {}
+    _watch_rss(max_rss_mb, out, peaks)
     rss0 = _rss_mb()
     t0 = time.perf_counter()
     engine = Engine(settings, searcher=Searcher(index_root, settings.search, embedder=emb))
     open_s = time.perf_counter() - t0
-    out = {"open_s": round(open_s, 3), "rss_after_open_mb": round(_rss_mb() - rss0, 1),
-           "dense_kind": engine.snapshot.dense.kind}
+    out.update({"open_s": round(open_s, 3), "rss_after_open_mb": round(_rss_mb() - rss0, 1),
+                "dense_kind": engine.snapshot.dense.kind})
     snap = engine.snapshot
     cand = []
     for q in query_list:
         t0 = time.perf_counter()
         candidate_path(snap, emb.embed_queries([q])[0], q)
         cand.append((time.perf_counter() - t0) * 1000)
+    time.sleep(0.1)
     out.update(candidate_ms_p50=pct(cand[1:], 50), candidate_ms_p95=pct(cand[1:], 95),
-               rss_after_candidates_mb=_peak_rss_mb())
-    _watch_rss(max_rss_mb, out)
+               rss_after_candidates_mb=_peak_rss_mb(), candidates_peak_anon_mb=peaks.get("RssAnon"),
+               candidates_peak_file_mb=peaks.get("RssFile"), engine_started=True)
     progress("first answer")
     t0 = time.perf_counter()
     first = engine.answer(query_list[0])
@@ -287,6 +309,9 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
         "rss_mb": _peak_rss_mb(), "rss_end_mb": _rss_mb(), "queries_timed": len(lat),
         "answers_with_citations": found, "first_answer_citations": len(first.citations),
     })
+    time.sleep(0.1)
+    out.pop("engine_started", None)
+    out.update(peak_anon_mb=peaks.get("RssAnon"), peak_file_mb=peaks.get("RssFile"))
     return out
 
 
@@ -334,9 +359,9 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
                                       "queries_file": str(qfile), "backend": backend}, env=child_env())
             progress(f"scale_e2e {n:,} passages: open and answer (child process)")
             q = python_child(_QUERY, {"index": str(index), "queries_file": str(qfile)}, env=child_env())
+            disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())  # one version
             progress(f"scale_e2e {n:,} passages: add one paper incrementally (child process)")
             add = python_child(_ADD, {"index": str(index), "clusters": b["clusters"]}, env=child_env())
-            disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
             row = {"passages": b["passages"], "open_s": q["open_s"], "query_ms_p50": q.get("query_ms_p50"),
                    "query_ms_p95": q.get("query_ms_p95"), "rss_mb": q["rss_mb"], "build_s": b["build_s"],
                    "backend": backend}

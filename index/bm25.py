@@ -249,13 +249,48 @@ class BM25Index:
         return out
 
     def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best-scoring passages (numbers, scores), best first; only passages that match."""
-        s = self.scores(query)
-        hit = np.flatnonzero(s > 0)
-        if len(hit) > k:
-            hit = hit[np.argpartition(-s[hit], k - 1)[:k]]
-        order = np.lexsort((hit, -s[hit]))
-        return hit[order], s[hit[order]]
+        """The ``k`` best-scoring passages (numbers, scores), best first; only passages that match.
+
+        Each shard's scores are summed in the shard's own rows and only its ``k``
+        best are mapped to passage numbers, so no array over every passage is filled.
+        """
+        tokens = tokenize_query(query)
+        if not self.shards or not tokens or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        present = [[s.vocab.get(t) for t in tokens] for s in self.shards]
+        idf_all = {}
+        if len(self.shards) > 1:
+            for j, t in enumerate(tokens):
+                df = sum(float(s.df([ids[j]])[0]) for s, ids in zip(self.shards, present) if ids[j] is not None)
+                idf_all[j] = float(_idf(np.array([df]), self.num_docs)[0]) if df else None
+        cand_ids, cand_scores = [], []
+        for s, rows, ids in zip(self.shards, self.rows, present):
+            local = None
+            for j, tid in enumerate(ids):
+                if tid is None:
+                    continue
+                a, b = int(s.indptr[tid]), int(s.indptr[tid + 1])
+                vals = np.asarray(s.data[a:b])
+                if len(self.shards) > 1:
+                    here = float(_idf(np.array([float(b - a)]), s.num_docs)[0])
+                    if here > 0 and idf_all.get(j) and here != idf_all[j]:
+                        vals = (vals * (idf_all[j] / here)).astype(np.float32)
+                if local is None:
+                    local = np.zeros(s.num_docs, dtype=np.float32)
+                local[np.asarray(s.indices[a:b])] += vals
+            if local is None:
+                continue
+            local[rows < 0] = 0  # rows of papers no longer indexed
+            hit = np.flatnonzero(local > 0)
+            if len(hit) > k:
+                hit = hit[np.argpartition(-local[hit], k - 1)[:k]]
+            cand_ids.append(rows[hit])
+            cand_scores.append(local[hit])
+        if not cand_ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids_all, s_all = np.concatenate(cand_ids), np.concatenate(cand_scores)
+        order = np.lexsort((ids_all, -s_all))[:k]
+        return ids_all[order].astype(np.int64), s_all[order]
 
     def save(self, path: Path) -> None:
         """Save as one folder of shards ``path/<i>/`` (rows: consecutive)."""

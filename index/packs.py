@@ -246,6 +246,13 @@ class PackedStore:
             section=pk.sections[sec], page=None if page < 0 else page, text=self.text(doc_id)[start:end],
         )
 
+    def span(self, i: int) -> tuple[int, int, int]:
+        """(paper index, start, end) of passage ``i``, without reading its text."""
+        d = int(self.passage_doc[i])
+        row = int(self.paper_row0[d]) + i - int(self.paper_start[d])
+        start, end = self.packs[self.paper_pack[d]].rows[row, :2]
+        return d, int(start), int(end)
+
     def column(self, name: str) -> np.ndarray:
         """One field of every passage, as an array: "start", "end", "page" (-1: none) or "section"
         (numbers into ``section_names()``, the same for every pack)."""

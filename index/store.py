@@ -292,10 +292,24 @@ class Snapshot:
         """For each passage number in ``ids``, its best sentence's similarity to ``query_vec``
         (0 for a passage without sentences). Reads only those passages' papers."""
         out = np.zeros(len(ids), dtype=np.float64)
-        for k, i in enumerate(ids):
-            _, vecs = self.passage_sentences(int(i))
-            if len(vecs):
-                out[k] = float(np.max(np.asarray(vecs) @ query_vec))
+        if self._store is None:
+            for k, i in enumerate(ids):
+                _, vecs = self.passage_sentences(int(i))
+                if len(vecs):
+                    out[k] = float(np.max(np.asarray(vecs) @ query_vec))
+            return out
+        by_doc: dict[int, list[tuple[int, int, int]]] = {}
+        for k, i in enumerate(ids):  # passages grouped by paper: each paper's sentences read once
+            d, start, end = self._store.span(int(i))
+            by_doc.setdefault(d, []).append((k, start, end))
+        for d, items in by_doc.items():
+            spans, vecs = self._store.sentences(self.papers[d]["doc_id"])
+            if not len(spans):
+                continue
+            for k, start, end in items:
+                inside = np.nonzero((spans[:, 0] < end) & (spans[:, 1] > start))[0]
+                if len(inside):
+                    out[k] = float(np.max(vecs[inside] @ query_vec))
         return out
 
 

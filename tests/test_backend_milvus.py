@@ -92,6 +92,19 @@ def test_milvus_backend_ranks_as_the_default(milvus_index, searcher):
         assert list(i1[0]) == list(i2[0]) and np.allclose(s1, s2, atol=1e-5)
 
 
+def test_a_fresh_process_searches_the_milvus_index_as_the_default(milvus_index, built_index, tmp_path):
+    import shutil
+
+    copy = tmp_path / "idx"  # a copy: Milvus Lite serves one process per database file
+    shutil.copytree(milvus_index / "idx", copy)
+    for q in QUERIES[:2]:
+        a = cli("search", q, "--json", "--k", "10", "--index-dir", str(built_index))
+        b = cli("search", q, "--json", "--k", "10", "--index-dir", str(copy))
+        assert a.returncode == 0 and b.returncode == 0, b.stderr
+        ids = lambda out: [p["passage_id"] for p in json.loads(out.stdout)]  # noqa: E731
+        assert ids(a) == ids(b)
+
+
 def test_milvus_incremental_add_and_remove(milvus_index, searcher):
     idx, corpus = milvus_index / "idx", milvus_index / "corpus"
     before = open_snapshot(idx)

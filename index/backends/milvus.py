@@ -196,6 +196,8 @@ class MilvusBackend(Backend):
         c = client(uri)
         try:
             ok = c.has_collection(info["collection"])
+            if ok:
+                c.load_collection(info["collection"])  # a fresh process finds it released
         except Exception as e:  # noqa: BLE001
             raise BackendUnavailable(f"Milvus at {uri} is not reachable ({type(e).__name__}: {_short(e)}); "
                                      f"{START_HINT}") from None
