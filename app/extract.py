@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -514,10 +514,11 @@ _PASSAGES: dict = {}
 
 
 def _doc_passages(snapshot: Snapshot, doc_id: str) -> list:
-    """A paper's passages (cached per index version)."""
+    """A paper's passages (cached per index version), read by number from the paper's rows."""
     key = (snapshot.path, doc_id)
     if key not in _PASSAGES:
         if len(_PASSAGES) > 64:
             _PASSAGES.clear()
-        _PASSAGES[key] = [p for p in snapshot.passages if p.doc_id == doc_id]
+        doc = [p["doc_id"] for p in snapshot.papers].index(doc_id)
+        _PASSAGES[key] = [snapshot.passages[int(i)] for i in np.nonzero(snapshot.passage_docs == doc)[0]]
     return _PASSAGES[key]

@@ -13,7 +13,6 @@ from dataclasses import replace
 from index.fusion import interleave
 from index.search import Searcher
 from ingest.errors import SisterQAError
-from ingest.language import detect_language
 
 from .answer import Answer, verify
 from .extract import AnswerSettings, ExtractiveAnswerer, query_terms

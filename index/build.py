@@ -18,7 +18,7 @@ from ingest.read import doc_id_for, read_metadata, read_paper
 from ingest.sentences import split_sentences
 
 from . import packs, store
-from .bm25 import TOKENIZER, BM25Index
+from .bm25 import TOKENIZER
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import IndexCorrupt
 from .store import IndexDir

@@ -184,8 +184,6 @@ class PassageTables:
     """Arrays over all passages: language, reference flags, sentence vectors, paper of each."""
 
     def __init__(self, snap: Snapshot):
-        from ingest.normalize import normalize
-
         self.path = snap.path
         metas = {p["doc_id"]: p for p in snap.papers}
         self.passage_lang = np.array([metas[p.doc_id].get("language", "en") for p in snap.passages])
