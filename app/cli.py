@@ -470,11 +470,12 @@ def bench(as_json, quick, sizes, repeats, out, only, sessions, e2e_sizes, e2e_ba
             return None
         return [int(x) for x in text.replace("_", "").split(",") if x.strip() and int(x) > 0]
 
+    sections_named = only is not None
     try:
         only = parse_only(only)
     except ValueError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        sys.exit(2)
     result = run_bench(quick=quick, sizes=_sizes(sizes), repeats=repeats, only=only, load_sessions=sessions,
                        e2e_sizes=_sizes(e2e_sizes),
                        e2e_backends=[x.strip() for x in e2e_backends.split(",") if x.strip()],
@@ -482,7 +483,7 @@ def bench(as_json, quick, sizes, repeats, out, only, sessions, e2e_sizes, e2e_ba
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
-    if as_json:
+    if as_json or sections_named:  # --only prints the contract's JSON with just those sections' fields
         click.echo(text)
         return
     click.echo(summary(result))

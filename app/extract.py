@@ -171,11 +171,19 @@ def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
 
 
 def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
-    """(start offset, section path) of a paper, in order."""
+    """(start offset, section path) of a paper, in order: from its record, or, when that file is gone
+    (a reader keeps working after its index version was deleted), from its passages' sections."""
+    from index.errors import IndexCorrupt
     from index.store import read_paper_record
 
-    d = read_paper_record(snapshot.path, doc_id)
-    return [(int(s), str(t)) for s, t in d.get("sections", [])]
+    try:
+        return [(int(s), str(t)) for s, t in read_paper_record(snapshot.path, doc_id).get("sections", [])]
+    except (IndexCorrupt, OSError, ValueError):
+        out: list[tuple[int, str]] = []
+        for p in sorted(_doc_passages(snapshot, doc_id), key=lambda p: p.start):
+            if not out or out[-1][1] != p.section:
+                out.append((p.start, p.section))
+        return out
 
 
 # ---------------------------------------------------------------- scoring

@@ -119,7 +119,7 @@ class Engine:
         query, qvec, ranked = self.retrieve(question, history, doc_ids, depth=self.answer_depth)
         hits = ranked[: max(10, self.settings.search.k)]
         t1 = time.perf_counter()
-        answer = self.extractive_answer(question, history, qvec, ranked, shown=len(hits))
+        answer = self.extractive_answer(question, history, qvec, ranked, shown=len(hits), doc_ids=doc_ids)
         if mode == "llm" or (mode is None and self.settings.llm.configured and self._llm_enabled()):
             answer = self._llm_answer(question, history, hits, answer)
         verify(answer, self.snapshot)
@@ -163,14 +163,20 @@ class Engine:
             sides = [(paper_label(self.snapshot, d), {d}) for d in sorted(focus)]
         return sides
 
-    def extractive_answer(self, question: str, history: list[str], qvec, hits, shown: int = 10) -> Answer:
+    def extractive_answer(self, question: str, history: list[str], qvec, hits, shown: int = 10,
+                          doc_ids: set[str] | None = None) -> Answer:
+        """The extractive answer from ``hits``; ``doc_ids`` (a paper filter) bounds what it may quote."""
         q = analyse(question)
         focus = self.focus(question, history)
+        if doc_ids:
+            focus &= set(doc_ids)
         router = self.searcher.router()
         from index.lexicon import lexicon
 
         terms = query_terms(q, router.names(question), lexicon())
         sides = self.sides(question, focus) if q.qtype == "compare" else None
+        if sides and doc_ids:
+            sides = [(label, docs & set(doc_ids)) for label, docs in sides if docs & set(doc_ids)]
         return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides, shown)
 
     def _llm_enabled(self) -> bool:

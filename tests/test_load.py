@@ -25,7 +25,7 @@ def test_five_sessions_at_once_all_answered_none_mixed_up(built_index, tmp_path)
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
-    assert set(out) == {"quick", "machine", "load", "runtime_s"}  # just the load section
+    assert set(out) == {"quick", "machine", "sections", "load", "runtime_s"}  # just the load section
     load = out["load"]
     assert load["errors"] == [] and load["answered"] == load["sessions"] == 5
     assert load["mixed_up"] == 0, load["mixed_up_questions"]

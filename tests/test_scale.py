@@ -182,4 +182,4 @@ def test_bench_only_scale_e2e_prints_the_contract_fields(tmp_path):
     assert row["add_one_paper"]["vectors_appended"] is True  # the add did not rebuild the vector index
     bad = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "nosuch"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 1 and "unknown bench section" in bad.stderr
+    assert bad.returncode == 2 and "unknown bench section" in bad.stderr
