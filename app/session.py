@@ -146,11 +146,7 @@ class Engine:
 
         router = self.searcher.router()
         sides: list[tuple[str, set[str]]] = []
-        for g in router.groups(question):
-            top = max(g.scores.values())
-            if top < 0.5 or g.weight < 0.35:
-                continue
-            docs = {d for d, v in g.scores.items() if v >= 0.75 * top}
+        for g, docs in router.group_papers(question):
             for i, (label, other) in enumerate(sides):
                 if docs == other or docs < other:
                     break

@@ -31,6 +31,12 @@ class NameGroup:
     weight: float  # the names' mean specificity (0: every paper uses them alike)
 
 
+def top_papers(scores: dict[str, float], ratio: float, floor: float) -> set[str]:
+    """The papers within ``ratio`` of the best score, when the best reaches ``floor``."""
+    top = max(scores.values(), default=0.0)
+    return {d for d, v in scores.items() if v >= ratio * top} if top >= floor else set()
+
+
 class PaperRouter:
     """Word statistics of the indexed papers, for routing questions by the names they use."""
 
@@ -114,13 +120,18 @@ class PaperRouter:
         ``by_groups`` (for a comparison): each run of adjacent names ("Semarang–Jung-Gu",
         "South Tangerang") picks its own papers so, and the question is about all of them.
         """
-        runs = [g.scores for g in self.groups(question) if g.weight >= 0.35] if by_groups else [
-            self.scores(question)]
-        out: set[str] = set()
-        for sc in runs:
-            top = max(sc.values(), default=0.0)
-            if top >= floor:
-                out |= {d for d, v in sc.items() if v >= ratio * top}
+        if by_groups:
+            return set().union(*(docs for _, docs in self.group_papers(question, ratio, floor)))
+        return top_papers(self.scores(question), ratio, floor)
+
+    def group_papers(self, question: str, ratio: float = 0.75, floor: float = 0.5,
+                     min_weight: float = 0.35) -> list[tuple[NameGroup, set[str]]]:
+        """Each run of specific enough names with the papers it picks (runs that pick none left out)."""
+        out = []
+        for g in self.groups(question):
+            docs = top_papers(g.scores, ratio, floor) if g.weight >= min_weight else set()
+            if docs:
+                out.append((g, docs))
         return out
 
     def groups(self, question: str) -> list[NameGroup]:
