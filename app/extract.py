@@ -89,21 +89,63 @@ FEATURES = (
 
 
 @dataclass
-class PaperSentences:
-    """One paper's answerable sentences and what is known of them without a question."""
+class SentenceInfo:
+    """What is known of one sentence without a question (computed when first needed)."""
 
-    doc_id: str
-    paper_lang: str
-    spans: np.ndarray  # n×2 offsets into the paper text
-    vecs: np.ndarray  # n×dim unit vectors
-    texts: list[str]
-    langs: np.ndarray  # each sentence's own language
-    stems: list[frozenset]  # stemmed words (paper language) plus the lower-cased words
-    static: np.ndarray  # n×k static features (aim, method, meta, section roles, position, length)
-    sections: list[str]  # each sentence's section path
-    keep: np.ndarray  # bool: a sentence that may be quoted at all
-    cues: dict  # question type → bool array: the sentence carries that type's cue
-    kinds: dict  # fact kind → bool array: the sentence gives a fact of that kind
+    lang: str  # the sentence's own language
+    stems: frozenset  # stemmed words (paper language) plus the lower-cased words and cognate keys
+    static: np.ndarray  # STATIC features (aim, method, meta, section roles, position, length)
+    keep: bool  # a sentence that may be quoted at all
+    cues: dict  # question type → the sentence carries that type's cue
+    kinds: dict  # fact kind → the sentence gives a fact of that kind
+
+
+class PaperSentences:
+    """One paper's sentences: offsets, vectors, texts and sections at once; each sentence's
+    answerhood information (``row(i)``) when a question first needs it, so that an answer reads
+    only the sentences it scores, whatever the size of the paper or of the index."""
+
+    def __init__(self, doc_id: str, paper_lang: str, spans: np.ndarray, vecs: np.ndarray, texts: list[str],
+                 sections: list[str], text_len: int, title: str, authors: list[str]):
+        self.doc_id, self.paper_lang = doc_id, paper_lang
+        self.spans, self.vecs, self.texts, self.sections = spans, vecs, texts, sections
+        self._n, self._title, self._authors = max(1, text_len), title, authors
+        self._rows: dict[int, SentenceInfo] = {}
+
+    def row(self, i: int) -> SentenceInfo:
+        info = self._rows.get(i)
+        if info is None:
+            info = self._rows[i] = self._info(i)
+        return info
+
+    def keep(self, i: int) -> bool:
+        return self.row(i).keep
+
+    def kept(self) -> np.ndarray:
+        """The rows of every quotable sentence."""
+        return np.array([i for i in range(len(self.texts)) if self.row(i).keep], dtype=np.int64)
+
+    def _info(self, i: int) -> SentenceInfo:
+        from index.bm25 import tokenize
+
+        sentence, section = self.texts[i], self.sections[i]
+        raw = re.findall(r"\w+", sentence.lower())
+        words = set(tokenize(sentence, self.paper_lang)) | set(raw) | {k for k in map(cognate_key, raw) if k}
+        roles = section_roles(section)
+        static = np.array([
+            float(bool(_AIM.search(sentence))), float(bool(_METHOD.search(sentence))),
+            float(bool(_META.search(sentence))), *(roles[r] for r in SECTION_ROLES),
+            int(self.spans[i, 0]) / self._n, min(len(sentence.split()), 60) / 60,
+        ], dtype=np.float64)
+        plain = normalize(sentence)
+        front = (len(self._title) > 20 and self._title in plain) or any(a in plain for a in self._authors)
+        keep = quotable(sentence) and not front and not re.search(
+            r"^\s*(references|referensi|daftar pustaka|bibliography)", section, re.I)
+        return SentenceInfo(
+            lang=detect_language(sentence), stems=frozenset(words), static=static, keep=keep,
+            cues={t: bool(re.search(p, sentence, re.I)) for t, p in _CUES.items()},
+            kinds={k: bool(p.search(sentence)) for k, p in FACT_PATTERNS.items()},
+        )
 
 
 STATIC = ("aim", "method", "meta", "sec_abstract", "sec_intro", "sec_theory", "sec_method", "sec_aim",
@@ -131,43 +173,19 @@ def section_roles(section: str) -> dict[str, float]:
 
 
 def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
-    from index.bm25 import tokenize
-
     meta = snapshot.paper_meta(doc_id)
-    lang = meta.get("language", "en")
     spans, vecs = snapshot.sentences(doc_id)
     text = snapshot.paper_text(doc_id)
     record_sections = _sections(snapshot, doc_id)
     starts = [s for s, _ in record_sections]
-    texts, langs, stems, static, secs, keep = [], [], [], [], [], []
-    n = max(1, len(text))
+    texts, secs = [], []
+    for a, b in spans:
+        texts.append(text[int(a):int(b)])
+        i = bisect.bisect_right(starts, int(a)) - 1
+        secs.append(record_sections[i][1] if i >= 0 else "")
     title = normalize(meta.get("title") or "")
     authors = [normalize(a) for a in meta.get("authors") or [] if len(normalize(a).split()) >= 2]
-    for a, b in spans:
-        sentence = text[int(a):int(b)]
-        texts.append(sentence)
-        langs.append(detect_language(sentence))
-        raw = re.findall(r"\w+", sentence.lower())
-        words = set(tokenize(sentence, lang)) | set(raw) | {k for k in map(cognate_key, raw) if k}
-        stems.append(frozenset(words))
-        i = bisect.bisect_right(starts, int(a)) - 1
-        section = record_sections[i][1] if i >= 0 else ""
-        secs.append(section)
-        roles = section_roles(section)
-        static.append([
-            float(bool(_AIM.search(sentence))), float(bool(_METHOD.search(sentence))),
-            float(bool(_META.search(sentence))), *(roles[r] for r in SECTION_ROLES),
-            int(a) / n, min(len(sentence.split()), 60) / 60,
-        ])
-        plain = normalize(sentence)
-        front = (len(title) > 20 and title in plain) or any(a in plain for a in authors)  # title, author lines
-        keep.append(quotable(sentence) and not front and not re.search(
-            r"^\s*(references|referensi|daftar pustaka|bibliography)", section, re.I))
-    cues = {t: np.array([bool(re.search(p, x, re.I)) for x in texts], dtype=bool) for t, p in _CUES.items()}
-    kinds = {k: np.array([bool(p.search(x)) for x in texts], dtype=bool) for k, p in FACT_PATTERNS.items()}
-    return PaperSentences(doc_id, lang, spans, vecs, texts, np.array(langs), stems,
-                          np.array(static, dtype=np.float64).reshape(len(texts), len(STATIC)), secs,
-                          np.array(keep, dtype=bool), cues, kinds)
+    return PaperSentences(doc_id, meta.get("language", "en"), spans, vecs, texts, secs, len(text), title, authors)
 
 
 def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
@@ -279,6 +297,9 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+PAPER_CACHE = 512  # papers whose sentences an answerer keeps between questions
+
+
 class ExtractiveAnswerer:
     """Builds a cited answer from the sentences that answer the question (see the module doc)."""
 
@@ -294,6 +315,8 @@ class ExtractiveAnswerer:
         if self._cache_path != snapshot.path:
             self._papers, self._cache_path = {}, snapshot.path
         if doc_id not in self._papers:
+            if len(self._papers) >= PAPER_CACHE:  # a large index: keep the papers asked about lately
+                self._papers.pop(next(iter(self._papers)))
             self._papers[doc_id] = paper_sentences(snapshot, doc_id)
         return self._papers[doc_id]
 
@@ -323,11 +346,11 @@ class ExtractiveAnswerer:
                     if int(i) not in in_hit or in_hit[int(i)][0] < pr:
                         in_hit[int(i)] = (float(pr), hit)
             if doc_id in focus and s.whole_papers:
-                rows = np.nonzero(ps.keep)[0]
+                rows = ps.kept()
             else:  # a paper the question does not name: only its sentences in the top passages
                 top_ids = {h.passage.passage_id for h in top}
                 rows = np.array([i for i, (_, h) in in_hit.items() if h.passage.passage_id in top_ids
-                                 and ps.keep[i]], dtype=np.int64)
+                                 and ps.keep(i)], dtype=np.int64)
             if not len(rows):
                 continue
             all_sims = ps.vecs @ query_vec
@@ -335,13 +358,14 @@ class ExtractiveAnswerer:
                 i = int(i)
                 sim = all_sims[i]
                 near = max(all_sims[max(0, i - 1):i].max(initial=-1.0), all_sims[i + 1:i + 2].max(initial=-1.0))
-                got, names = lexical(ps.stems[i], terms)
+                info = ps.row(i)
+                got, names = lexical(info.stems, terms)
                 lex = sum(got) / len(got) if got else 0.0
                 sec = ps.sections[i]
                 sec_words = set(re.findall(r"\w+", sec.lower()))
                 sec_match = (sum(1 for own, tr in zip(terms.own, terms.translated) if (own | tr) & sec_words)
                              / len(terms.own)) if terms.own else 0.0
-                st = dict(zip(STATIC, ps.static[i]))
+                st = dict(zip(STATIC, info.static))
                 if q.asks_method:
                     st["method"] = st["sec_method"] = 0.0
                 if q.asks_aim:
@@ -352,13 +376,13 @@ class ExtractiveAnswerer:
                     "bias": 1.0, "sim": float(sim), "near": float(near), "lex": lex, "names": names,
                     "passage": pr, "_got": got,
                     "focus": float(doc_id in focus), "off_focus": float(bool(focus) and doc_id not in focus),
-                    "same_lang": float(ps.langs[i] == q.lang),
-                    "cue": float(q.qtype in ps.cues and ps.cues[q.qtype][i]),
-                    "kind": float(bool(q.kind) and ps.kinds[q.kind][i]),
+                    "same_lang": float(info.lang == q.lang),
+                    "cue": float(info.cues.get(q.qtype, False)),
+                    "kind": float(bool(q.kind) and info.kinds[q.kind]),
                     "sec_match": sec_match, **st,
                 }
                 out.append(Candidate(doc_id, int(ps.spans[i, 0]), int(ps.spans[i, 1]), text, float(sim),
-                                     ps.vecs[i], f, hit=hit, section=sec, lang=str(ps.langs[i])))
+                                     ps.vecs[i], f, hit=hit, section=sec, lang=str(info.lang)))
         _language_features(out)
         _informative_overlap(out)
         w = np.array([self.weights.get(k, 0.0) for k in FEATURES])
@@ -529,6 +553,5 @@ def _doc_passages(snapshot: Snapshot, doc_id: str) -> list:
     if key not in _PASSAGES:
         if len(_PASSAGES) > 64:
             _PASSAGES.clear()
-        doc = [p["doc_id"] for p in snapshot.papers].index(doc_id)
-        _PASSAGES[key] = [snapshot.passages[int(i)] for i in np.nonzero(snapshot.passage_docs == doc)[0]]
+        _PASSAGES[key] = [snapshot.passages[i] for i in snapshot.paper_passages(doc_id)]
     return _PASSAGES[key]

@@ -78,7 +78,8 @@ class Engine:
         k = max(10, self.settings.search.k, depth or 0)
         hits = self.searcher.search(query, k=k, doc_ids=doc_ids, query_vec=qvec)
         if self.compare_sides and question_type(question) == "compare":
-            sides = self.sides(question, self.focus(question, history))
+            view = _papers_of(hits)
+            sides = self.sides(question, self.focus(question, history, view), view)
             if len(sides) > 1:  # each side's best passages, in turn, then the rest
                 per_side = [self.searcher.search(query, k=k, query_vec=qvec,
                                                  doc_ids=docs & doc_ids if doc_ids else docs)
@@ -131,20 +132,21 @@ class Engine:
             retrieval_query=query,
         )
 
-    def focus(self, question: str, history: list[str]) -> set[str]:
-        """The papers a question is about: those its names point to, else those of the earlier turns."""
-        router = self.searcher.router()
+    def focus(self, question: str, history: list[str], view: set[str] | None = None) -> set[str]:
+        """The papers a question is about: those its names point to, else those of the earlier turns
+        (``view``: the papers its passages come from, among which a large index routes)."""
+        router = self.searcher.router(view)
         for text in [question, *reversed(history)]:
             f = router.focus(text, by_groups=question_type(text) == "compare")
             if f:
                 return f
         return set()
 
-    def sides(self, question: str, focus: set[str]) -> list[tuple[str, set[str]]]:
+    def sides(self, question: str, focus: set[str], view: set[str] | None = None) -> list[tuple[str, set[str]]]:
         """For a comparison: each side the question names (a partnership, a city, a paper) and its papers."""
         from .compose import paper_label, side_label
 
-        router = self.searcher.router()
+        router = self.searcher.router(view)
         sides: list[tuple[str, set[str]]] = []
         for g, docs in router.group_papers(question):
             for i, (label, other) in enumerate(sides):
@@ -163,14 +165,15 @@ class Engine:
                           doc_ids: set[str] | None = None) -> Answer:
         """The extractive answer from ``hits``; ``doc_ids`` (a paper filter) bounds what it may quote."""
         q = analyse(question)
-        focus = self.focus(question, history)
+        view = _papers_of(hits)
+        focus = self.focus(question, history, view)
         if doc_ids:
             focus &= set(doc_ids)
-        router = self.searcher.router()
+        router = self.searcher.router(view)
         from index.lexicon import lexicon
 
         terms = query_terms(q, router.names(question), lexicon())
-        sides = self.sides(question, focus) if q.qtype == "compare" else None
+        sides = self.sides(question, focus, view) if q.qtype == "compare" else None
         if sides and doc_ids:
             sides = [(label, docs & set(doc_ids)) for label, docs in sides if docs & set(doc_ids)]
         return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides, shown)
@@ -201,6 +204,10 @@ def _other_script(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     other = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
     return bool(letters) and other * 2 > len(letters)
+
+
+def _papers_of(hits) -> set[str]:
+    return {h.passage.doc_id for h in hits}
 
 
 def _fill(first: list, rest: list, k: int) -> list:

@@ -220,16 +220,10 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
 MAX_RSS_MB = int(os.environ.get("SISTERQA_BENCH_MAX_RSS_MB", "6000"))
 
 
-def candidate_path(snap, qvec: np.ndarray, query: str, m: int = 100) -> list:
-    """What a candidate-only ask reads from the index: dense top-m, BM25 top-m, the best sentence
-    of each candidate, and the 10 best candidates' passages (no scoring over every passage)."""
-    _, ids = snap.dense.search(qvec[None, :], m)
-    dense_ids = ids[0][ids[0] >= 0]
-    bm_ids, _ = snap.bm25.top(query, m)
-    union = np.union1d(dense_ids, bm_ids)
-    best = snap.best_sentence(union, qvec)
-    top = union[np.argsort(-best, kind="stable")[:10]]
-    return [snap.passages[int(i)] for i in top]
+def candidate_path(searcher, qvec: np.ndarray, query: str, k: int = 10) -> list:
+    """Retrieval alone: the searcher's candidate-only ranking (dense top-m, BM25 top-m, the best
+    sentence of each candidate, fusion over them) and the ``k`` best passages read."""
+    return [h.passage for h in searcher.search(query, k, query_vec=qvec)]
 
 
 def _watch_rss(limit_mb: float, partial: dict, peaks: dict) -> None:
@@ -281,7 +275,7 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     cand = []
     for q in query_list:
         t0 = time.perf_counter()
-        candidate_path(snap, emb.embed_queries([q])[0], q)
+        candidate_path(engine.searcher, emb.embed_queries([q])[0], q)
         cand.append((time.perf_counter() - t0) * 1000)
     time.sleep(0.1)
     out.update(candidate_ms_p50=pct(cand[1:], 50), candidate_ms_p95=pct(cand[1:], 95),

@@ -254,43 +254,85 @@ class BM25Index:
         Each shard's scores are summed in the shard's own rows and only its ``k``
         best are mapped to passage numbers, so no array over every passage is filled.
         """
-        tokens = tokenize_query(query)
-        if not self.shards or not tokens or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids, scores, _ = self.top_and_scores(query, k, None)
+        return ids, scores
+
+    def top_and_scores(self, query, k: int, ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``top(query, k)`` and, in the same pass over the posting lists, the scores of the
+        passage numbers ``ids`` (0 where they do not match; ``ids`` may be None).
+
+        ``query`` is a text or a list of (text, weight): the score is then the weighted sum of
+        the texts' scores (a question and its translation), still in one pass.
+        """
+        want = np.zeros(0 if ids is None else len(ids), dtype=np.float32)
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), want
+        parts = [(query, 1.0)] if isinstance(query, str) else [(q, w) for q, w in query if q and w]
+        tokens, weights = [], []
+        for text, w in parts:
+            for t in tokenize_query(text):
+                tokens.append(t)
+                weights.append(float(w))
+        if not self.shards or not tokens or (k <= 0 and ids is None):
+            return empty
+        if ids is not None and len(ids):
+            shard_of, local_of = self._where()
+            ids = np.asarray(ids, dtype=np.int64)
+            ids_shard, ids_local = shard_of[ids], local_of[ids]
         present = [[s.vocab.get(t) for t in tokens] for s in self.shards]
         idf_all = {}
         if len(self.shards) > 1:
             for j, t in enumerate(tokens):
-                df = sum(float(s.df([ids[j]])[0]) for s, ids in zip(self.shards, present) if ids[j] is not None)
+                df = sum(float(s.df([ids_[j]])[0]) for s, ids_ in zip(self.shards, present) if ids_[j] is not None)
                 idf_all[j] = float(_idf(np.array([df]), self.num_docs)[0]) if df else None
         cand_ids, cand_scores = [], []
-        for s, rows, ids in zip(self.shards, self.rows, present):
+        for si, (s, rows, tids) in enumerate(zip(self.shards, self.rows, present)):
             local = None
-            for j, tid in enumerate(ids):
+            for j, tid in enumerate(tids):
                 if tid is None:
                     continue
                 a, b = int(s.indptr[tid]), int(s.indptr[tid + 1])
                 vals = np.asarray(s.data[a:b])
+                scale = weights[j]
                 if len(self.shards) > 1:
                     here = float(_idf(np.array([float(b - a)]), s.num_docs)[0])
                     if here > 0 and idf_all.get(j) and here != idf_all[j]:
-                        vals = (vals * (idf_all[j] / here)).astype(np.float32)
+                        scale *= idf_all[j] / here
+                if scale != 1.0:
+                    vals = (vals * scale).astype(np.float32)
                 if local is None:
                     local = np.zeros(s.num_docs, dtype=np.float32)
                 local[np.asarray(s.indices[a:b])] += vals
             if local is None:
                 continue
             local[rows < 0] = 0  # rows of papers no longer indexed
+            if len(want):
+                mine = ids_shard == si
+                want[mine] = local[ids_local[mine]]
+            if k <= 0:
+                continue
             hit = np.flatnonzero(local > 0)
             if len(hit) > k:
                 hit = hit[np.argpartition(-local[hit], k - 1)[:k]]
             cand_ids.append(rows[hit])
             cand_scores.append(local[hit])
         if not cand_ids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return empty
         ids_all, s_all = np.concatenate(cand_ids), np.concatenate(cand_scores)
         order = np.lexsort((ids_all, -s_all))[:k]
-        return ids_all[order].astype(np.int64), s_all[order]
+        return ids_all[order].astype(np.int64), s_all[order], want
+
+    def _where(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each passage number: its shard (-1: none) and its row there (built once)."""
+        if getattr(self, "_where_cache", None) is None:
+            shard_of = np.full(self.size, -1, dtype=np.int32)
+            local_of = np.zeros(self.size, dtype=np.int64)
+            for si, rows in enumerate(self.rows):
+                rows = np.asarray(rows)
+                live = np.flatnonzero(rows >= 0)
+                shard_of[rows[live]] = si
+                local_of[rows[live]] = live
+            self._where_cache = (shard_of, local_of)
+        return self._where_cache
 
     def save(self, path: Path) -> None:
         """Save as one folder of shards ``path/<i>/`` (rows: consecutive)."""

@@ -383,17 +383,22 @@ def finish_build(
     if dense is None:
         # Filled paper by paper from mapped files into one allocation (a list of per-paper
         # arrays would leave the heap fragmented: gigabytes not returned at a million passages).
-        maps = [store.read_vectors(build, p["doc_id"], mmap=True) for p in papers_out]
-        dim = next((v.shape[1] for v in maps if v.ndim == 2 and len(v)), None)
+        # One paper's file mapped at a time: a map holds a file descriptor, and a million passages
+        # are 20,000 papers.
+        first = next((p for p in papers_out if int(p["chunks"])), None)
+        dim = store.read_vectors(build, first["doc_id"], mmap=True).shape[1] if first is not None else None
         if dim is None and emb is not None:
             dim = emb.dim
         dim = dim or (old or {}).get("dim") or 384
-        matrix = np.empty((sum(len(v) for v in maps), dim), dtype=np.float32)
+        matrix = np.empty((sum(int(p["chunks"]) for p in papers_out), dim), dtype=np.float32)
         row = 0
-        for v in maps:
+        for p in papers_out:
+            v = store.read_vectors(build, p["doc_id"], mmap=True)
+            if len(v) != int(p["chunks"]):
+                raise IndexCorrupt(build, f"papers/{p['doc_id']}.npy has {len(v)} vectors for {p['chunks']} passages")
             matrix[row:row + len(v)] = v
             row += len(v)
-        del maps
+            del v
         dense = VectorIndex.build(matrix, settings.index_kind)
         del matrix
     dim = dim or dense.dim

@@ -253,6 +253,32 @@ class PackedStore:
         start, end = self.packs[self.paper_pack[d]].rows[row, :2]
         return d, int(start), int(end)
 
+    def fields(self, ids: np.ndarray) -> np.ndarray:
+        """Rows (paper index, start, end, page or -1, section number into ``section_names()``) of the
+        passage numbers ``ids``, read from the packs for those passages only."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.empty((len(ids), 5), dtype=np.int64)
+        if not len(ids):
+            return out
+        d = self.passage_doc[ids].astype(np.int64)
+        row = self.paper_row0[d] + ids - self.paper_start[d]
+        pack = self.paper_pack[d]
+        offsets = self.section_offsets()
+        out[:, 0] = d
+        for pk in np.unique(pack):
+            m = pack == pk
+            rows = np.asarray(self.packs[pk].rows[np.sort(row[m])])  # sorted reads of the mapped rows
+            order = np.argsort(np.argsort(row[m], kind="stable"), kind="stable")
+            rows = rows[order]
+            out[m, 1:4] = rows[:, :3]
+            out[m, 4] = rows[:, 3] + offsets[pk]
+        return out
+
+    def paper_range(self, doc_id: str) -> range:
+        """The passage numbers of one paper."""
+        i = self.doc_index[doc_id]
+        return range(int(self.paper_start[i]), int(self.paper_start[i + 1]))
+
     def column(self, name: str) -> np.ndarray:
         """One field of every passage, as an array: "start", "end", "page" (-1: none) or "section"
         (numbers into ``section_names()``, the same for every pack)."""
@@ -267,14 +293,19 @@ class PackedStore:
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     def section_offsets(self) -> list[int]:
+        if getattr(self, "_section_offsets", None) is not None:
+            return self._section_offsets
         out, n = [], 0
         for pk in self.packs:
             out.append(n)
             n += len(pk.sections)
+        self._section_offsets = out
         return out
 
     def section_names(self) -> list[str]:
-        return [s for pk in self.packs for s in pk.sections]
+        if getattr(self, "_section_names", None) is None:
+            self._section_names = [s for pk in self.packs for s in pk.sections]
+        return self._section_names
 
 
 class LazyPassages:

@@ -160,3 +160,68 @@ class PaperRouter:
                 close()
         close()
         return out
+
+
+class _LazyCounts(dict):
+    """A paper's word counts, each counted in its text when first asked for."""
+
+    def __init__(self, router: "LazyRouter", doc_id: str):
+        super().__init__()
+        self._router, self._doc = router, doc_id
+
+    def __missing__(self, word: str) -> int:
+        return self._router.word_stats(self._doc, word)[0]
+
+
+class _LazyShare:
+    """Within-sentence capitalised share of a word over the router's papers, computed when asked."""
+
+    def __init__(self, router: "LazyRouter"):
+        self._router = router
+
+    def get(self, word: str, default=None):
+        total = capital = 0
+        for d in self._router.doc_ids:
+            _, t, c = self._router.word_stats(d, word)
+            total, capital = total + t, capital + c
+        return capital / total if total else default
+
+
+class LazyRouter(PaperRouter):
+    """``PaperRouter`` over the papers of a large index that a question's passages come from:
+    instead of counting every word of every paper first, it counts the words a question asks
+    about, in those papers only, when asked (``cache``: (doc_id, word) → counts, kept across
+    questions). Word boundaries are the tokeniser's, up to a token glued to a digit."""
+
+    def __init__(self, papers: list[dict], text_of, translate=None, cache: dict | None = None,
+                 cache_size: int = 200_000):
+        self.doc_ids = [p["doc_id"] for p in papers]
+        self._translate = translate or (lambda w: [])
+        self._text_of = text_of
+        self._heads = {p["doc_id"]: normalize(" ".join([p.get("title") or "", *(p.get("authors") or [])])).split()
+                       for p in papers}
+        self._cache = {} if cache is None else cache
+        self._cache_size = cache_size
+        self._tf = {d: _LazyCounts(self, d) for d in self.doc_ids}
+        self._capital_share = _LazyShare(self)
+
+    def word_stats(self, doc_id: str, word: str) -> tuple[int, int, int]:
+        """(occurrences, title and author ones weighted; occurrences within sentences; of those,
+        capitalised) of ``word`` in one paper."""
+        key = (doc_id, word)
+        got = self._cache.get(key)
+        if got is None:
+            text = self._text_of(doc_id)
+            count = total = capital = 0
+            for m in re.finditer(r"(?<![\w'’])" + re.escape(word) + r"(?![\w'’])", text, re.IGNORECASE):
+                count += 1
+                before = text[max(0, m.start() - 3):m.start()].rstrip(" \t*_\"“(")
+                if before and before[-1] not in ".!?:\n":
+                    total += 1
+                    capital += text[m.start()].isupper()
+            count += _TITLE_WEIGHT * self._heads[doc_id].count(word)
+            got = (count, total, capital)
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = got
+        return got

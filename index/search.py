@@ -33,6 +33,9 @@ class SearchSettings:
     reranker: str | None = None  # a sentence-transformers CrossEncoder (name or path); off by default
     rerank_top: int = 20  # how many fused candidates the cross-encoder re-scores
     diversity: float = 0.0  # MMR: a passage loses this × its similarity to the passages ranked above it
+    exact_max: int = 4_096  # up to this many passages, every passage is a candidate (exact scoring)
+    filter_all_max: int = 20_000  # a paper filter scores all its papers' passages up to this many
+    route_all_max: int = 500  # names are routed among all papers up to this many (else among a query's)
 
 
 @dataclass(frozen=True)
@@ -95,33 +98,43 @@ class Searcher:
 
     def search(self, query: str, k: int | None = None, doc_ids: set[str] | None = None,
                query_vec: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query``, best first (optionally within ``doc_ids``)."""
+        """The ``k`` best passages for ``query``, best first (optionally within ``doc_ids``).
+
+        Only candidates are scored (see ``candidates``): the work is independent of the
+        number of passages in the index.
+        """
         k = k or self.settings.k
         snap = self.snapshot
         if not snap.passages:
             return []
         q = self.embed_query(query) if query_vec is None else query_vec
-        dense, bm25 = self.signal_scores(query, q)
-        fused = fuse(dense, bm25, self.settings)
-        table = self.tables()
+        c = self.candidates(query, q, doc_ids)
+        fused = fuse(c.dense, c.bm25, self.settings)
+        info = self.tables()
         if self.settings.lang_balance:
             share = self.settings.lang_balance
-            fused = share * _balance(fused, table.passage_lang) + (1 - share) * minmax(fused)
+            fused = share * _balance(fused, c.lang) + (1 - share) * minmax(fused)
         if self.settings.reference_penalty != 1.0:
-            fused = np.where(table.is_reference, fused * self.settings.reference_penalty, fused)
+            fused = np.where(info.is_reference[c.section], fused * self.settings.reference_penalty, fused)
         if self.settings.title_boost:
-            fused = fused + self.settings.title_boost * table.paper_scores(self.router().scores(query))
+            docs = {snap.papers[int(d)]["doc_id"] for d in np.unique(c.doc[c.real])}
+            scores = self.router(docs).scores(query)
+            fused = fused + self.settings.title_boost * np.array(
+                [scores.get(snap.papers[int(d)]["doc_id"], 0.0) if r else 0.0 for d, r in zip(c.doc, c.real)])
+        keep = c.real.copy()
         if doc_ids:
-            mask = np.array([p.doc_id in doc_ids for p in snap.passages])
-            fused = np.where(mask, fused, -np.inf)
+            keep &= np.isin(c.doc, [i for i, p in enumerate(snap.papers) if p["doc_id"] in doc_ids])
+        fused = np.where(keep, fused, -np.inf)
         depth = max(k, self.settings.rerank_top) if self.settings.reranker else k
         order = np.argsort(-fused, kind="stable")[:depth]
         if self.settings.diversity:
             pool = np.argsort(-fused, kind="stable")[: max(3 * depth, 30)]
-            order = mmr(pool, fused, table.passage_vectors, self.settings.diversity, depth)
+            pool = pool[np.isfinite(fused[pool])]
+            order = pool[mmr(np.arange(len(pool)), fused[pool], self.passage_vectors(c.ids[pool]),
+                             self.settings.diversity, depth)]
         hits = [
-            Hit(passage=snap.passages[int(i)], rank=r + 1,
-                scores={"dense": float(dense[i]), "bm25": float(bm25[i]), "fused": float(fused[i])})
+            Hit(passage=snap.passages[int(c.ids[i])], rank=r + 1,
+                scores={"dense": float(c.dense[i]), "bm25": float(c.bm25[i]), "fused": float(fused[i])})
             for r, i in enumerate(order) if np.isfinite(fused[i])
         ]
         if self.settings.reranker:
@@ -137,103 +150,138 @@ class Searcher:
             self._reranker = CrossEncoderReranker(self.settings.reranker)
         return self._reranker
 
-    def router(self):
-        """The papers' name statistics (built once per index version), for routing by the names asked."""
-        if getattr(self, "_router", None) is None or self._router_path != self.snapshot.path:
-            from .lexicon import lexicon
-            from .routing import PaperRouter
+    def router(self, view: set[str] | None = None):
+        """The papers' name statistics, for routing by the names asked.
 
+        Up to ``route_all_max`` papers, over every paper (built once per index version);
+        past it, over the papers in ``view`` (those a question's passages come from), counting
+        only the words a question asks about (``LazyRouter``).
+        """
+        from .lexicon import lexicon
+        from .routing import LazyRouter, PaperRouter
+
+        snap = self.snapshot
+        if getattr(self, "_router_path", None) != snap.path:
             lex = lexicon()
-            translate = (lambda w: lex.to_indonesian(w) + lex.to_english(w)) if lex else None
-            snap = self.snapshot
-            self._router = PaperRouter(snap.papers, {p["doc_id"]: snap.paper_text(p["doc_id"]) for p in snap.papers},
-                                       translate)
-            self._router_path = snap.path
-        return self._router
+            self._translate = (lambda w: lex.to_indonesian(w) + lex.to_english(w)) if lex else None
+            self._router, self._router_path, self._word_counts = None, snap.path, {}
+        if len(snap.papers) <= self.settings.route_all_max:
+            if self._router is None:
+                self._router = PaperRouter(snap.papers, {p["doc_id"]: snap.paper_text(p["doc_id"])
+                                                         for p in snap.papers}, self._translate)
+            return self._router
+        return LazyRouter([snap.paper_meta(d) for d in sorted(view or ())], snap.paper_text, self._translate,
+                          self._word_counts)
 
-    def tables(self) -> "PassageTables":
-        """Per-passage arrays derived from the snapshot (built once per index version)."""
+    def tables(self) -> "PaperTables":
+        """Per-paper and per-section arrays of the snapshot (built once per index version)."""
         if getattr(self, "_tables", None) is None or self._tables.path != self.snapshot.path:
-            self._tables = PassageTables(self.snapshot)
+            self._tables = PaperTables(self.snapshot)
         return self._tables
 
-    def signal_scores(self, query: str, query_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Dense (cosine) and BM25 scores of every passage for one query."""
-        snap = self.snapshot
+    def candidates(self, query: str, query_vec: np.ndarray, doc_ids: set[str] | None = None) -> "Candidates":
+        """The passages worth scoring and their dense and BM25 scores.
+
+        Each signal gives its own best: the ``candidates`` nearest passage vectors, the
+        ``candidates`` best BM25 passages (the query's score plus its translation's), and, with a
+        paper filter, the filtered papers' passages (up to ``filter_all_max``); an index of at
+        most ``exact_max`` passages scores them all (as cheap as its candidates). Every other
+        passage is represented by one *background* row per paper language, holding the floor of
+        each signal (the lowest dense score retrieved, the lowest best sentence, no BM25 score),
+        so that normalising over the candidates scales scores as over the whole index.
+        """
+        snap, s = self.snapshot, self.settings
         n = len(snap.passages)
-        m = min(n, max(self.settings.candidates, 1))
+        m = min(n, max(s.candidates, 1))
         scores, ids = snap.dense.search(query_vec[None, :], m)
-        dense = np.full(n, float(scores[0][ids[0] >= 0].min()) if m else 0.0, dtype=np.float64)
         valid = ids[0] >= 0
-        dense[ids[0][valid]] = scores[0][valid]
-        w = self.settings.sentence_weight
-        if w:
-            dense = (1 - w) * dense + w * self.tables().best_sentence(query_vec)
-        bm25 = snap.bm25.scores(query).astype(np.float64)
-        if self.settings.translation_weight:
-            other = translated_query(query)
+        dense_ids, dense_sc = ids[0][valid].astype(np.int64), scores[0][valid].astype(np.float64)
+        parts = [dense_ids]
+        if doc_ids:
+            rows = [snap.paper_passages(d) for d in sorted(doc_ids) if d in snap._doc_index()]
+            if sum(len(r) for r in rows) <= s.filter_all_max:
+                parts += [np.arange(r.start, r.stop, dtype=np.int64) for r in rows]
+        if n <= s.exact_max:  # a small index: every passage is scored, exactly
+            parts.append(np.arange(n, dtype=np.int64))
+        other = translated_query(query) if s.translation_weight else ""
+        bm25_top = getattr(snap.bm25, "top_and_scores", None)
+        if bm25_top is None:  # an engine without it: every passage's BM25 score, as before
+            full = snap.bm25.scores(query).astype(np.float64)
             if other:
-                bm25 = bm25 + self.settings.translation_weight * snap.bm25.scores(other)
-        return dense, bm25
+                full = full + s.translation_weight * snap.bm25.scores(other)
+            parts.append(np.argsort(-full, kind="stable")[:m])
+            union = np.unique(np.concatenate(parts))
+            bm = full[union]
+        else:  # one pass over the posting lists: the best of the question and its translation, and
+            # the scores of the other candidates
+            weighted_query = [(query, 1.0), (other, s.translation_weight)]
+            known = np.unique(np.concatenate(parts))
+            top_ids, top_sc, known_sc = bm25_top(weighted_query, m, known)
+            union = np.union1d(known, top_ids)
+            bm = np.zeros(len(union), dtype=np.float64)
+            bm[np.searchsorted(union, known)] = known_sc
+            bm[np.searchsorted(union, top_ids)] = top_sc
+        floor = float(dense_sc.min()) if len(dense_sc) else 0.0
+        dense = np.full(len(union), floor, dtype=np.float64)
+        dense[np.searchsorted(union, dense_ids)] = dense_sc
+        fields = snap.passage_fields(union)
+        w = s.sentence_weight
+        background_dense = floor
+        if w:
+            best = snap.best_sentence(union, query_vec)
+            dense = (1 - w) * dense + w * best
+            background_dense = (1 - w) * floor + w * (float(best.min()) if len(best) else 0.0)
+        info = self.tables()
+        langs = info.languages
+        b = len(langs) if len(union) < n else 0  # no background when every passage is a candidate
+        return Candidates(
+            ids=np.concatenate([union, np.full(b, -1, dtype=np.int64)]),
+            dense=np.concatenate([dense, np.full(b, background_dense)]),
+            bm25=np.concatenate([bm, np.zeros(b)]),
+            doc=np.concatenate([fields[:, 0], np.full(b, -1, dtype=np.int64)]),
+            lang=np.concatenate([info.paper_lang[fields[:, 0]], np.array(langs[:b], dtype=info.paper_lang.dtype)]),
+            section=np.concatenate([fields[:, 4], np.full(b, -1, dtype=np.int64)]),
+            real=np.concatenate([np.ones(len(union), bool), np.zeros(b, bool)]),
+        )
+
+    def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Each passage's mean sentence vector, normalised (for diversity between passages)."""
+        snap = self.snapshot
+        out = np.zeros((len(ids), snap.dense.dim), dtype=np.float32)
+        for k, i in enumerate(ids):
+            _, vecs = snap.passage_sentences(int(i))
+            if len(vecs):
+                out[k] = np.asarray(vecs).sum(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+
+@dataclass
+class Candidates:
+    """The passages a query scores: numbers (-1: a background row), signals and what fusion needs."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    bm25: np.ndarray
+    doc: np.ndarray  # paper index (-1: background)
+    lang: np.ndarray
+    section: np.ndarray  # section number (-1: background)
+    real: np.ndarray  # False for background rows
 
 
 _REFERENCE_SECTION = ("references", "referensi", "daftar pustaka", "bibliography", "refbacks", "article metrics")
 
 
-class PassageTables:
-    """Arrays over all passages: language, reference flags, sentence vectors, paper of each."""
+class PaperTables:
+    """Small arrays of one index version: each paper's language, each section's reference flag."""
 
     def __init__(self, snap: Snapshot):
         self.path = snap.path
-        metas = {p["doc_id"]: p for p in snap.papers}
-        self.passage_lang = np.array([metas[p.doc_id].get("language", "en") for p in snap.passages])
-        self.is_reference = np.array([
-            any(p.section.lower().startswith(r) or f"› {r}" in p.section.lower() for r in _REFERENCE_SECTION)
-            for p in snap.passages
-        ])
-        # Sentences of each passage, as one flat table: passage i owns rows owner == i.
-        vecs, owner = [], []
-        for i, p in enumerate(snap.passages):
-            spans, sv = snap.sentences(p.doc_id)
-            if not len(spans):
-                continue
-            inside = np.nonzero((spans[:, 0] < p.end) & (spans[:, 1] > p.start))[0]
-            vecs.append(sv[inside])
-            owner.extend([i] * len(inside))
-        self.sentence_vectors = np.vstack(vecs) if vecs else np.zeros((0, snap.dense.dim), np.float32)
-        self.sentence_owner = np.array(owner, dtype=np.int64)
-        starts = np.r_[0, np.nonzero(np.diff(self.sentence_owner))[0] + 1] if len(owner) else np.zeros(0, int)
-        self._run_starts = starts
-        self._owners = self.sentence_owner[starts] if len(owner) else np.zeros(0, int)
-        self.n = len(snap.passages)
-        self._passage_doc = [p.doc_id for p in snap.passages]
-
-    def best_sentence(self, query_vec: np.ndarray) -> np.ndarray:
-        """Each passage's best sentence similarity to the query (0 for none)."""
-        out = np.zeros(self.n, dtype=np.float64)
-        if len(self.sentence_owner):
-            sims = self.sentence_vectors @ query_vec
-            # owners are in passage order: the best of each run of rows
-            out[self._owners] = np.maximum.reduceat(sims, self._run_starts)
-        return out
-
-    @property
-    def passage_vectors(self) -> np.ndarray:
-        """Each passage's mean sentence vector, normalised (for diversity between passages)."""
-        if getattr(self, "_pvecs", None) is None:
-            dim = self.sentence_vectors.shape[1]
-            out = np.zeros((self.n, dim), dtype=np.float32)
-            if len(self.sentence_owner):
-                out[self._owners] = np.add.reduceat(self.sentence_vectors, self._run_starts, axis=0)
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            self._pvecs = out / np.where(norms > 0, norms, 1.0)
-        return self._pvecs
-
-    def paper_scores(self, scores: dict[str, float]) -> np.ndarray:
-        """A per-paper score spread over that paper's passages (0 for papers not scored)."""
-        if not scores:
-            return np.zeros(self.n)
-        return np.array([scores.get(d, 0.0) for d in self._passage_doc])
+        self.paper_lang = np.array([p.get("language", "en") or "en" for p in snap.papers] or ["en"])
+        self.languages = sorted(set(self.paper_lang.tolist()))
+        names = snap.section_names()
+        flags = [any(x.lower().startswith(r) or f"› {r}" in x.lower() for r in _REFERENCE_SECTION) for x in names]
+        self.is_reference = np.array(flags + [False], dtype=bool)  # [-1]: background rows
 
 
 def translated_query(query: str) -> str:

@@ -279,6 +279,25 @@ class Snapshot:
             self._cache["sections"] = list(dict.fromkeys(p.section for p in self.passages))
         return self._cache["sections"]
 
+    def passage_fields(self, ids) -> np.ndarray:
+        """For the passage numbers ``ids``: rows (paper index, start, end, page or -1, section number
+        into ``section_names()``), reading only those passages."""
+        if self._store is not None:
+            return self._store.fields(ids)
+        ids = np.asarray(ids, dtype=np.int64)
+        cols = [self.passage_docs] + [self.passage_column(c) for c in ("start", "end", "page", "section")]
+        return np.stack([np.asarray(c, dtype=np.int64)[ids] for c in cols], axis=1).reshape(len(ids), 5)
+
+    def paper_passages(self, doc_id: str) -> range:
+        """The passage numbers of one paper (they are consecutive)."""
+        if self._store is not None:
+            return self._store.paper_range(doc_id)
+        if "paper_ranges" not in self._cache:
+            docs = self.passage_docs
+            bounds = np.searchsorted(docs, np.arange(len(self.papers) + 1))
+            self._cache["paper_ranges"] = [range(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        return self._cache["paper_ranges"][self._doc_index()[doc_id]]
+
     def passage_sentences(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Offsets and vectors of the sentences that overlap passage ``i``."""
         p = self.passages[int(i)]

@@ -183,3 +183,77 @@ def test_bench_only_scale_e2e_prints_the_contract_fields(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "nosuch"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown bench section" in bad.stderr
+
+
+# -- the candidate-only ask path (issue 13, item 1)
+
+def test_bm25_top_and_scores_matches_the_full_arrays(built_index):
+    snap = open_snapshot(built_index)
+    ids = np.array([0, 5, 17, len(snap.passages) - 1])
+    for q, other in (("why did the South Tangerang Daejeon cooperation stall", "kerjasama terhenti"),
+                     ("kendala kerjasama sister city", ""), ("zzzz-no-such-word", "")):
+        full = snap.bm25.scores(q) + 0.5 * (snap.bm25.scores(other) if other else 0)
+        top, top_sc, at = snap.bm25.top_and_scores([(q, 1.0), (other, 0.5)], 10, ids)
+        assert np.allclose(at, full[ids], atol=1e-5)
+        assert np.allclose(top_sc, np.sort(full)[::-1][:len(top)], atol=1e-5)
+        assert len(top) == min(10, int((full > 0).sum())) and np.allclose(full[top], top_sc, atol=1e-5)
+
+
+def test_passage_fields_and_paper_passages_read_by_number(built_index):
+    snap = open_snapshot(built_index)
+    ids = np.array([len(snap.passages) - 1, 0, 40, 3])
+    rows = snap.passage_fields(ids)
+    names = snap.section_names()
+    for (d, start, end, page, sec), i in zip(rows, ids):
+        p = snap.passages[int(i)]
+        assert (snap.papers[d]["doc_id"], start, end, names[sec]) == (p.doc_id, p.start, p.end, p.section)
+        assert page == (-1 if p.page is None else p.page)
+    for paper in snap.papers:
+        numbers = snap.paper_passages(paper["doc_id"])
+        assert {snap.passages[i].doc_id for i in numbers} == {paper["doc_id"]}
+        assert len(numbers) == paper["chunks"]
+
+
+def test_candidate_only_search_keeps_the_exact_ranking_on_the_corpus(built_index):
+    """The corpus is small enough to score exactly; forced onto the candidate path (exact_max 0) the
+    same questions rank nearly the same passages (the corpus eval of both is in the README)."""
+    import json
+    from dataclasses import replace
+
+    from index.search import SearchSettings, Searcher
+
+    exact = Searcher(built_index)
+    cand = Searcher(built_index, replace(SearchSettings(), exact_max=0), embedder=exact.embedder)
+    items = [json.loads(line) for line in (ROOT / "eval" / "gold.jsonl").read_text().splitlines() if line.strip()]
+    same_top, overlap, scored = 0, [], []
+    for it in items[:40]:
+        v = exact.embed_query(it["question"])
+        a = [h.passage.passage_id for h in exact.search(it["question"], 10, query_vec=v)]
+        c = cand.candidates(it["question"], v)
+        scored.append(int(c.real.sum()))
+        b = [h.passage.passage_id for h in cand.search(it["question"], 10, query_vec=v)]
+        same_top += a[0] == b[0]
+        overlap.append(len(set(a) & set(b)) / 10)
+    assert max(scored) < len(exact.snapshot.passages), "the candidate path scored only candidates"
+    assert same_top >= 36 and np.mean(overlap) >= 0.9, (same_top, np.mean(overlap))
+
+
+def test_lazy_router_routes_as_the_full_router(built_index):
+    """A large index routes names among a question's papers, counting only the words asked about;
+    over the same papers it picks the same papers as the router that counts every word first."""
+    import json
+
+    from index.routing import LazyRouter
+    from index.search import Searcher
+
+    s = Searcher(built_index)
+    full, snap = s.router(), s.snapshot
+    lazy = LazyRouter(snap.papers, snap.paper_text, s._translate, {})
+    items = [json.loads(line) for line in (ROOT / "eval" / "gold.jsonl").read_text().splitlines() if line.strip()]
+    for it in items:
+        q = it["question"]
+        assert lazy.names(q) == full.names(q), q
+        assert lazy.focus(q) == full.focus(q), q
+        assert lazy.focus(q, by_groups=True) == full.focus(q, by_groups=True), q
+        a, b = full.scores(q), lazy.scores(q)
+        assert a.keys() == b.keys() and all(abs(a[d] - b[d]) < 0.05 for d in a), q
