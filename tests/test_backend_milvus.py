@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from index.backends import available, get_backend  # noqa: E402
 from index.backends.base import BackendUnavailable  # noqa: E402
 from index.backends.milvus import MilvusBM25, MilvusDense  # noqa: E402
 from index.build import BuildSettings, ingest  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.search import SearchSettings, Searcher  # noqa: E402
 from index.store import IndexDir, open_snapshot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,18 @@ def test_milvus_backend_ranks_as_the_default(milvus_index, searcher):
         s1, i1 = searcher.snapshot.dense.search(qv[None, :], 10)
         s2, i2 = mil.snapshot.dense.search(qv[None, :], 10)
         assert list(i1[0]) == list(i2[0]) and np.allclose(s1, s2, atol=1e-5)
+        # The candidate-only path (what a large index takes) asks the engine for 100 rows a signal.
+        ids = np.array([0, 7, 100])
+        for where in (searcher.snapshot.bm25, mil.snapshot.bm25):
+            top, top_sc, at = where.top_and_scores([(q, 1.0), ("kerjasama", 0.5)], 10, ids)
+            full = local + 0.5 * searcher.snapshot.bm25.scores("kerjasama")
+            assert np.allclose(at, full[ids], atol=1e-4) and np.allclose(top_sc, np.sort(full)[::-1][:10], atol=1e-4)
+    few = replace(SearchSettings(), exact_max=0)
+    loc, mil0 = (Searcher(r, few, embedder=searcher.embedder) for r in (searcher.index_root, milvus_index / "idx"))
+    for q in QUERIES:
+        qv = searcher.embed_query(q)
+        assert ([h.passage.passage_id for h in loc.search(q, k=10, query_vec=qv)]
+                == [h.passage.passage_id for h in mil0.search(q, k=10, query_vec=qv)]), q
 
 
 def test_a_fresh_process_searches_the_milvus_index_as_the_default(milvus_index, built_index, tmp_path):

@@ -206,7 +206,7 @@ class MilvusBackend(Backend):
                                      "run sisterqa ingest --backend milvus --full")
         where = _Locator(snapshot)
         snapshot.dense = MilvusDense(c, info["collection"], where, int(info.get("dim") or snapshot.dense.dim))
-        snapshot.bm25 = MilvusBM25(c, info["collection"], where)
+        snapshot.bm25 = MilvusBM25(c, info["collection"], where, snapshot.papers)
 
 
 class _Locator:
@@ -218,6 +218,16 @@ class _Locator:
         self.n = int(starts[-1])
         self.where = {(p["doc_id"], p["sha256"][:16]): (int(starts[i]), counts[i]) for i, p in enumerate(snap.papers)}
 
+    def row_ids(self, snap_papers: list[dict], numbers: np.ndarray) -> list[int]:
+        """The Milvus primary keys of passage numbers."""
+        if getattr(self, "_starts", None) is None:
+            self._starts = np.array([self.where[(p["doc_id"], p["sha256"][:16])][0] for p in snap_papers],
+                                    dtype=np.int64)
+        starts = self._starts
+        d = np.searchsorted(starts, numbers, side="right") - 1
+        return [row_id(snap_papers[int(i)]["doc_id"], snap_papers[int(i)]["sha256"][:16], int(n - starts[i]))
+                for i, n in zip(d, numbers)]
+
     def number(self, entity: dict) -> int:
         hit = self.where.get((entity["doc_id"], entity["sha"]))
         if hit is None or not 0 <= int(entity["j"]) < hit[1]:
@@ -225,9 +235,9 @@ class _Locator:
         return hit[0] + int(entity["j"])
 
 
-def _search(c, collection, data, field, limit):
+def _search(c, collection, data, field, limit, filter: str = ""):
     try:
-        return c.search(collection, data=data, anns_field=field, limit=limit,
+        return c.search(collection, data=data, anns_field=field, limit=limit, filter=filter,
                         output_fields=["doc_id", "sha", "j"], search_params={"metric_type": "IP"})
     except Exception as e:  # noqa: BLE001
         raise BackendUnavailable(f"Milvus search failed ({type(e).__name__}: {_short(e)}); {START_HINT}") from None
@@ -268,8 +278,8 @@ class MilvusDense:
 class MilvusBM25:
     """``snapshot.bm25`` on Milvus: BM25 as a sparse inner product (``scores`` and ``top``)."""
 
-    def __init__(self, c, collection: str, where: _Locator):
-        self._c, self._coll, self._where = c, collection, where
+    def __init__(self, c, collection: str, where: _Locator, papers: list[dict]):
+        self._c, self._coll, self._where, self._papers = c, collection, where, papers
         self.size = where.n
 
     def _query(self, query: str) -> dict[int, float]:
@@ -286,6 +296,37 @@ class MilvusBM25:
         pairs = [(self._where.number(h["entity"]), float(h["distance"])) for h in res[0]]
         pairs = sorted(((i, s) for i, s in pairs if i >= 0 and s > 0), key=lambda x: (-x[1], x[0]))
         return (np.array([i for i, _ in pairs], dtype=np.int64), np.array([s for _, s in pairs], dtype=np.float32))
+
+    def top_and_scores(self, query, k: int, ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As ``BM25Index.top_and_scores``: the ``k`` best (a text, or (text, weight) pairs summed
+        as one sparse query) and the scores of the passage numbers ``ids``, in two searches."""
+        parts = [(query, 1.0)] if isinstance(query, str) else [(q, w) for q, w in query if q and w]
+        q: dict[int, float] = {}
+        for text, w in parts:
+            for key in self._query(text):
+                q[key] = q.get(key, 0.0) + float(w)
+        want = np.zeros(0 if ids is None else len(ids), dtype=np.float32)
+        top_ids, top_sc = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not q or not self.size:
+            return top_ids, top_sc, want
+        if k > 0:
+            res = _search(self._c, self._coll, [q], "sparse", max(1, min(k, MAX_LIMIT)))
+            pairs = [(self._where.number(h["entity"]), float(h["distance"])) for h in res[0]]
+            pairs = sorted(((i, s) for i, s in pairs if i >= 0 and s > 0), key=lambda x: (-x[1], x[0]))
+            top_ids = np.array([i for i, _ in pairs], dtype=np.int64)
+            top_sc = np.array([s for _, s in pairs], dtype=np.float32)
+        if want.size:
+            numbers = np.asarray(ids, dtype=np.int64)
+            pos = {int(n): j for j, n in enumerate(numbers)}
+            keys = self._where.row_ids(self._papers, numbers)
+            for a in range(0, len(keys), MAX_LIMIT):
+                chunk = keys[a:a + MAX_LIMIT]
+                res = _search(self._c, self._coll, [q], "sparse", len(chunk), filter=f"id in {chunk}")
+                for h in res[0]:
+                    i = self._where.number(h["entity"])
+                    if i in pos:
+                        want[pos[i]] = float(h["distance"])
+        return top_ids, top_sc, want
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 of every passage; past Milvus's top-k limit (16,384 matches) the rest count 0."""
