@@ -138,22 +138,39 @@ class BM25Shard:
 
     @classmethod
     def load(cls, path: Path) -> "BM25Shard":
-        """Memory-mapped: pages are read when a query touches them, and stay valid if the files go."""
+        """Posting lists read by slices when a query asks for a token (index/filearray.py), the
+        small token offsets mapped; all stay readable if the files go."""
         import json
 
+        from .filearray import FileArray
+
         meta = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
-        arrays = [np.load(path / n, mmap_mode="r", allow_pickle=False) for n in cls.FILES[:3]]
-        return cls(*arrays, {w: i for i, w in enumerate(meta["words"])}, meta["num_docs"])
+        from .lexicon import add_root_tables
+
+        if (path / ROOTS).exists():
+            add_root_tables([path / ROOTS])
+        data, indices = FileArray(path / "data.npy"), FileArray(path / "indices.npy")
+        indptr = np.load(path / "indptr.npy", mmap_mode="r", allow_pickle=False)
+        return cls(data, indices, indptr, {w: i for i, w in enumerate(meta["words"])}, meta["num_docs"])
 
     def df(self, token_ids: list[int]) -> np.ndarray:
         ids = np.asarray(token_ids, dtype=np.int64)
         return (self.indptr[ids + 1] - self.indptr[ids]).astype(np.float64)
 
 
+ROOTS = "roots.json"  # in a shard's folder: the Indonesian roots its tokenising found first
+
+
 def _build_shard_to(args) -> int:
+    import json
+
+    from .lexicon import roots_mark, roots_since
+
     texts, languages, path = args
+    mark = roots_mark()
     shard = BM25Shard.build(texts, languages)
     shard.save(Path(path))
+    (Path(path) / ROOTS).write_text(json.dumps(roots_since(mark), ensure_ascii=False), encoding="utf-8")
     return shard.num_docs
 
 

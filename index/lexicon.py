@@ -129,10 +129,58 @@ def _sastrawi():
     return StemmerFactory().create_stemmer()
 
 
-@lru_cache(maxsize=200_000)
+ROOTS_MAX = 2_000_000  # words whose roots a process keeps
+_ROOTS: dict[str, str] = {}
+_ROOT_TABLES: list = []  # files of roots found at ingest (index/bm25.py), read at the first unknown word
+
+
 def indonesian_root(word: str) -> str:
-    """The root of an Indonesian word by PySastrawi (its root-word list), e.g. kepentingan → penting."""
-    return _sastrawi().stem(word) or word
+    """The root of an Indonesian word by PySastrawi (its root-word list), e.g. kepentingan → penting.
+
+    PySastrawi takes up to a millisecond for a word outside its list, so each root is kept, and
+    the roots an ingest found (``add_root_tables``) are read instead of found again.
+    """
+    root = _ROOTS.get(word)
+    if root is None:
+        if _ROOT_TABLES:
+            _read_root_tables()
+            root = _ROOTS.get(word)
+        if root is None:
+            root = _sastrawi().stem(word) or word
+            if len(_ROOTS) < ROOTS_MAX:
+                _ROOTS[word] = root
+    return root
+
+
+def add_root_tables(paths) -> None:
+    """Files of ``roots_since`` tables (JSON: {word: root, "": same}) to read when first needed."""
+    _ROOT_TABLES.extend(paths)
+
+
+def _read_root_tables() -> None:
+    import json
+
+    while _ROOT_TABLES:
+        path = _ROOT_TABLES.pop()
+        try:
+            table = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a table is only a shortcut: without it roots are found again
+        for w, r in table.items():
+            if len(_ROOTS) >= ROOTS_MAX:
+                return
+            _ROOTS.setdefault(w, r or w)
+
+
+def roots_mark() -> int:
+    return len(_ROOTS)
+
+
+def roots_since(mark: int) -> dict[str, str]:
+    """The roots found since ``roots_mark()`` returned ``mark`` ("" for a word that is its own root)."""
+    from itertools import islice
+
+    return {w: ("" if r == w else r) for w, r in islice(_ROOTS.items(), mark, None)}
 
 
 _COGNATE = [("tion", "si"), ("sion", "si"), ("ph", "f"), ("th", "t"), ("ch", "k"), ("ck", "k"), ("c", "k"),

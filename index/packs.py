@@ -20,9 +20,9 @@ the papers it keeps and writes a pack for the new ones only; a removed or
 changed paper's rows stay in their pack, unused, until packs are rewritten
 (``compact``: more than ``MAX_PACKS`` packs, or more unused rows than used).
 
-Opening maps these files (a handful per pack, whatever the number of
-papers): nothing is parsed until asked for, and the maps stay valid after an
-ingest deletes the version.
+Opening keeps these files open (a handful per pack, whatever the number of
+papers) and reads them by slices (``index/filearray.py``): nothing is parsed
+until asked for, and they stay readable after an ingest deletes the version.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import numpy as np
 from ingest.paper import Passage
 
 from .bm25 import SHARD_SIZE, BM25Index, BM25Shard, build_shards
+from .filearray import FileArray
 
 PACKS = "packs"
 MAX_PACKS = 8
@@ -158,13 +159,13 @@ class Pack:
     def __init__(self, path: Path):
         self.path = path
         self.name = path.name
-        size = (path / "texts.bin").stat().st_size
-        self.texts = np.memmap(path / "texts.bin", dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
-        self.rows = np.load(path / "passages.npy", mmap_mode="r", allow_pickle=False)
+        # Read by slices (index/filearray.py), not mapped: a question's memory is what it reads.
+        self.texts = FileArray(path / "texts.bin", dtype=np.uint8)
+        self.rows = FileArray(path / "passages.npy")
         self.sections = json.loads((path / "sections.json").read_text(encoding="utf-8"))
         self.odd_ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
-        self.spans = np.load(path / "sentences.npy", mmap_mode="r", allow_pickle=False)
-        self.vecs = np.load(path / "sentvec.npy", mmap_mode="r", allow_pickle=False)
+        self.spans = FileArray(path / "sentences.npy")
+        self.vecs = FileArray(path / "sentvec.npy")
         if self.rows.ndim != 2 or self.rows.shape[1] != 4 or len(self.spans) != len(self.vecs):
             raise ValueError(f"pack {self.name} is inconsistent")
         self.shards = []
@@ -230,6 +231,16 @@ class PackedStore:
         pk = self.packs[self.paper_pack[i]]
         return np.asarray(pk.spans[a:b]), np.asarray(pk.vecs[a:b])
 
+    def sentence_spans(self, d: int) -> np.ndarray:
+        """The sentence offsets of paper number ``d``."""
+        a, b = self.papers[d]["store"]["sent"]
+        return np.asarray(self.packs[self.paper_pack[d]].spans[a:b])
+
+    def sentence_vectors(self, d: int, lo: int, hi: int) -> np.ndarray:
+        """The vectors of sentences ``lo:hi`` of paper number ``d`` (only those rows are read)."""
+        a, _ = self.papers[d]["store"]["sent"]
+        return np.asarray(self.packs[self.paper_pack[d]].vecs[a + lo:a + hi])
+
     def passage(self, i: int) -> Passage:
         if i < 0:
             i += self.n
@@ -267,9 +278,7 @@ class PackedStore:
         out[:, 0] = d
         for pk in np.unique(pack):
             m = pack == pk
-            rows = np.asarray(self.packs[pk].rows[np.sort(row[m])])  # sorted reads of the mapped rows
-            order = np.argsort(np.argsort(row[m], kind="stable"), kind="stable")
-            rows = rows[order]
+            rows = self.packs[pk].rows[row[m]]
             out[m, 1:4] = rows[:, :3]
             out[m, 4] = rows[:, 3] + offsets[pk]
         return out

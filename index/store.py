@@ -322,13 +322,14 @@ class Snapshot:
             d, start, end = self._store.span(int(i))
             by_doc.setdefault(d, []).append((k, start, end))
         for d, items in by_doc.items():
-            spans, vecs = self._store.sentences(self.papers[d]["doc_id"])
+            spans = self._store.sentence_spans(d)
             if not len(spans):
                 continue
             for k, start, end in items:
                 inside = np.nonzero((spans[:, 0] < end) & (spans[:, 1] > start))[0]
-                if len(inside):
-                    out[k] = float(np.max(vecs[inside] @ query_vec))
+                if len(inside):  # only these rows' vectors are read
+                    vecs = self._store.sentence_vectors(d, int(inside[0]), int(inside[-1]) + 1)
+                    out[k] = float(np.max(vecs[inside - inside[0]] @ query_vec))
         return out
 
 

@@ -257,3 +257,42 @@ def test_lazy_router_routes_as_the_full_router(built_index):
         assert lazy.focus(q, by_groups=True) == full.focus(q, by_groups=True), q
         a, b = full.scores(q), lazy.scores(q)
         assert a.keys() == b.keys() and all(abs(a[d] - b[d]) < 0.05 for d in a), q
+
+
+def test_file_array_reads_slices_and_rows_and_survives_deletion(tmp_path):
+    from index.filearray import FileArray
+
+    a = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
+    np.save(tmp_path / "a.npy", a)
+    f = FileArray(tmp_path / "a.npy")
+    assert f.shape == (300, 16) and len(f) == 300 and f.dtype == np.float32
+    rows = np.array([299, 3, 4, 5, 0, 4])
+    assert np.array_equal(f[10:20], a[10:20]) and np.array_equal(f[7], a[7]) and np.array_equal(f[-1], a[-1])
+    assert np.array_equal(f[rows], a[rows]) and np.array_equal(f[rows, 2], a[rows, 2])
+    assert np.array_equal(np.asarray(f), a)
+    (tmp_path / "t.bin").write_bytes("kota kembar".encode())
+    assert bytes(FileArray(tmp_path / "t.bin", dtype=np.uint8)[5:11]) == b"kembar"
+    (tmp_path / "a.npy").unlink()  # an ingest deleted the version: the open file still reads
+    assert np.array_equal(f[1:3], a[1:3])
+    np.save(tmp_path / "short.npy", a)
+    with open(tmp_path / "short.npy", "r+b") as fh:
+        fh.truncate(1000)
+    with pytest.raises(ValueError):
+        FileArray(tmp_path / "short.npy")
+
+
+def test_bm25_shards_keep_the_roots_their_tokenising_found(built_index):
+    """Ingest stems every Indonesian word once; the roots it found are kept beside the BM25 shard,
+    and they are PySastrawi's roots."""
+    import json
+
+    from index.lexicon import _sastrawi
+
+    snap = open_snapshot(built_index)
+    roots: dict = {}
+    for table in snap.path.glob("packs/*/bm25/*/roots.json"):
+        roots.update(json.loads(table.read_text(encoding="utf-8")))
+    assert len(roots) > 300, len(roots)
+    words = sorted(roots)[:: max(1, len(roots) // 60)]
+    assert all((roots[w] or w) == (_sastrawi().stem(w) or w) for w in words)
+    assert any(roots[w] for w in words), "some words have a root of their own"
