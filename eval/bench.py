@@ -543,7 +543,7 @@ def scale_vectors(n: int, kinds=("flat", "hnsw", "ivfpq"), n_queries: int = 200,
 
 
 def scale_bm25(n: int, n_queries: int = 100, progress: Progress = lambda m: None) -> dict:
-    """BM25Index build and query p50 over ``n`` synthetic passages; and the searcher's O(N) fusion."""
+    """BM25Index build and query p50 over ``n`` synthetic passages; and what an O(N) fusion costs."""
     from index.bm25 import BM25Index
     from index.search import SearchSettings, fuse
 
@@ -568,7 +568,8 @@ def scale_bm25(n: int, n_queries: int = 100, progress: Progress = lambda m: None
     del texts
     bm.scores(qtexts[0])
     lat = _time_queries(bm.scores, qtexts, n_queries)
-    # What Searcher.signal_scores + search do per query over all N passages, given the two signals.
+    # What fusing the two signals over all N passages costs a query (the searcher before issue 13;
+    # it now fuses candidates only: see eval/scale_e2e.py for whole questions).
     settings = SearchSettings()
     rng = np.random.default_rng(5)
     ids = rng.choice(n, min(n, settings.candidates), replace=False)
