@@ -677,13 +677,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_ui(index_dir: Path, cwd: Path, log: Path, timeout: float = 120) -> tuple[subprocess.Popen, str]:
-    """A real ``sisterqa ui`` (Streamlit) server on a free localhost port, healthy."""
+def start_ui(index_dir: Path, cwd: Path, log: Path, timeout: float = 120, corpus_dir: Path | None = None,
+             **env_vars: str) -> tuple[subprocess.Popen, str]:
+    """A real ``sisterqa ui`` (Streamlit) server on a free localhost port, healthy (the bench's load
+    section and the browser tests). Its corpus is ``corpus_dir`` (default ``cwd/corpus``); no
+    SISTERQA_ variable of this process reaches it but ``env_vars``."""
     import urllib.request
 
     port = _free_port()
     env = {k: v for k, v in child_env().items() if not k.startswith("SISTERQA_")}
-    env.update({"SISTERQA_INDEX_DIR": str(index_dir), "SISTERQA_CORPUS_DIR": str(cwd / "corpus")})
+    env.update({"SISTERQA_INDEX_DIR": str(index_dir), "SISTERQA_CORPUS_DIR": str(corpus_dir or cwd / "corpus"),
+                **env_vars})
     with open(log, "wb") as out:
         proc = subprocess.Popen([*sisterqa_command(), "ui", "--port", str(port)], cwd=cwd, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

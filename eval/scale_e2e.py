@@ -271,7 +271,6 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     open_s = time.perf_counter() - t0
     out.update({"open_s": round(open_s, 3), "rss_after_open_mb": round(_rss_mb() - rss0, 1),
                 "dense_kind": engine.snapshot.dense.kind})
-    snap = engine.snapshot
     cand = []
     for q in query_list:
         t0 = time.perf_counter()

@@ -123,7 +123,8 @@ class Searcher:
                 [scores.get(snap.papers[int(d)]["doc_id"], 0.0) if r else 0.0 for d, r in zip(c.doc, c.real)])
         keep = c.real.copy()
         if doc_ids:
-            keep &= np.isin(c.doc, [i for i, p in enumerate(snap.papers) if p["doc_id"] in doc_ids])
+            index = snap._doc_index()
+            keep &= np.isin(c.doc, [index[d] for d in doc_ids if d in index])
         fused = np.where(keep, fused, -np.inf)
         depth = max(k, self.settings.rerank_top) if self.settings.reranker else k
         order = np.argsort(-fused, kind="stable")[:depth]

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import json
 import re
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,53 +30,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"sisterqa ui exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"sisterqa ui did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 def start_server(project: Path, log: Path, **env_vars) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
-    env.update({"SISTERQA_INDEX_DIR": str(project / ".sisterqa"),
-                "SISTERQA_CORPUS_DIR": str(project / "corpus"), **env_vars})
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "ui", "--port", str(port)], cwd=project, env=env,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
-    except AssertionError:
-        stop_server(proc)
-        raise
-    return proc, url
+    """``sisterqa ui`` over the project's index and corpus (eval.bench.start_ui), healthy."""
+    from eval.bench import start_ui
+
+    return start_ui(project / ".sisterqa", project, log, timeout=90, **env_vars)
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit server it started
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+    from eval.bench import stop_ui
+
+    stop_ui(proc)  # the CLI and the streamlit server it started
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,13 @@ Debian's Chromium (about 60 s)."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from eval.pdfgen import LAYOUTS, paper_pdf
 from ingest.read import read_metadata, read_paper
-from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAPER = "bandung-seoul-smart-city-paradiplomacy"
@@ -32,26 +29,14 @@ def pdf_server(tmp_path):
         paper_pdf(read_paper(ROOT / "corpus" / f"{PAPER}.txt", meta), meta, LAYOUTS["two-column"]))
     report = ingest([corpus], tmp_path / "idx", BuildSettings(), root=ROOT)
     assert report.added and not report.failed, report.failed
-    port = free_port()
+    from eval.bench import start_ui, stop_ui
+
     log = tmp_path / "server.log"
-    env = {**os.environ, "SISTERQA_INDEX_DIR": str(tmp_path / "idx"), "SISTERQA_CORPUS_DIR": str(corpus)}
-    for var in ("SISTERQA_LLM_BASE_URL", "SISTERQA_LLM_MODEL"):
-        env.pop(var, None)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "ui", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc, url = start_ui(tmp_path / "idx", ROOT, log, timeout=90, corpus_dir=corpus)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc, log)
         yield url, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        stop_ui(proc)
 
 
 def test_show_in_paper_shows_the_highlighted_pdf_page(pdf_server, tmp_path):
