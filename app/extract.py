@@ -12,14 +12,17 @@ takes the best sentence and the next ones only while they stay close to it.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from index.search import Hit
 from index.lexicon import cognate_key
 from index.store import Snapshot
+from ingest.errors import SisterQAError
 from ingest.language import detect_language
 from ingest.normalize import normalize
 
@@ -295,6 +298,27 @@ def lexical(stems: frozenset, terms: QueryTerms) -> tuple[list[float], float]:
 
 def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+class BadWeights(SisterQAError):
+    """An answer-weights file that cannot be used."""
+
+
+def load_weights(path: Path) -> dict[str, float]:
+    """The sentence weights of a file written by ``python -m eval.learn --out`` ({"weights": {...}})."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        weights = {str(k): float(v) for k, v in data["weights"].items()}
+    except FileNotFoundError:
+        raise BadWeights(f"answer weights file {path} does not exist") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise BadWeights(f"answer weights file {path} is not a weights file ({type(e).__name__}); "
+                         "write one with `python -m eval.learn --out FILE`") from None
+    unknown = sorted(set(weights) - set(FEATURES))
+    if unknown or "sim" not in weights:
+        raise BadWeights(f"answer weights file {path} does not fit this answerer's features "
+                         f"({'unknown: ' + ', '.join(unknown) if unknown else 'no sim weight'}); learn them again")
+    return weights
 
 
 PAPER_CACHE = 512  # papers whose sentences an answerer keeps between questions

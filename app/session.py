@@ -15,7 +15,7 @@ from index.search import Searcher
 from ingest.errors import SisterQAError
 
 from .answer import Answer, verify
-from .extract import AnswerSettings, ExtractiveAnswerer, query_terms
+from .extract import AnswerSettings, ExtractiveAnswerer, load_weights, query_terms
 from .question import analyse, question_type
 from .settings import Settings
 
@@ -30,9 +30,14 @@ class Engine:
     """Everything loaded once per process: the index, the embedder, the answerers."""
 
     def __init__(self, settings: Settings, searcher: Searcher | None = None,
-                 answer_settings: AnswerSettings = AnswerSettings()):
+                 answer_settings: AnswerSettings | None = None):
         self.settings = settings
         self.searcher = searcher or Searcher(settings.index_dir, settings.search)
+        if answer_settings is None:
+            answer_settings = AnswerSettings()
+            if settings.answer_weights is not None:  # weights learned for another embedder
+                answer_settings = replace(answer_settings,
+                                          weights=tuple(load_weights(settings.answer_weights).items()))
         self.extractive = ExtractiveAnswerer(answer_settings)
         self._llm = None
 

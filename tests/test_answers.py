@@ -6,6 +6,7 @@ questions that are not in eval/gold.jsonl.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -98,3 +99,35 @@ def test_dictionary_both_ways_and_cognates():
 def test_a_missing_dictionary_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         Lexicon.load(tmp_path)
+
+
+def test_answer_weights_learned_for_another_embedder_are_a_setting(built_index, tmp_path):
+    """SISTERQA_ANSWER_WEIGHTS names a weights file (as `python -m eval.learn --out` writes, e.g. the
+    shipped EmbeddingGemma one); the engine answers with them; a bad file is one clear line."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from app.answer import verify
+    from app.extract import BadWeights, load_weights
+    from app.session import Engine
+    from app.settings import load_settings
+
+    root = Path(__file__).resolve().parent.parent
+    shipped = root / "app" / "weights" / "embeddinggemma-300m.json"
+    s = load_settings({"index_dir": str(built_index)}, env={"SISTERQA_ANSWER_WEIGHTS": str(shipped)}, cwd=root)
+    assert s.answer_weights == shipped
+    e = Engine(s)
+    assert e.extractive.weights == json.loads(shipped.read_text())["weights"] == load_weights(shipped)
+    a = e.answer("Why did the cooperation between South Tangerang and Daejeon stall?")
+    assert a.citations
+    verify(a, e.snapshot)  # raises on a citation that is not verbatim in its paper
+    bad = tmp_path / "w.json"
+    bad.write_text(json.dumps({"weights": {"sim": 1.0, "not_a_feature": 2.0}}))
+    with pytest.raises(BadWeights, match="not_a_feature"):
+        load_weights(bad)
+    r = subprocess.run([sys.executable, "-m", "app.cli", "ask", "Why did it stall?", "--index-dir", str(built_index)],
+                       cwd=root, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "SISTERQA_ANSWER_WEIGHTS": str(tmp_path / "missing.json")})
+    assert r.returncode != 0 and r.stderr.strip().splitlines()[-1].startswith("error: answer weights file")
