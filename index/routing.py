@@ -31,10 +31,15 @@ class NameGroup:
     weight: float  # the names' mean specificity (0: every paper uses them alike)
 
 
-def top_papers(scores: dict[str, float], ratio: float, floor: float) -> set[str]:
-    """The papers within ``ratio`` of the best score, when the best reaches ``floor``."""
+MAX_PAPERS = 4  # names that point to more papers than this alike single none of them out
+
+
+def top_papers(scores: dict[str, float], ratio: float, floor: float, max_papers: int = MAX_PAPERS) -> set[str]:
+    """The papers within ``ratio`` of the best score, when the best reaches ``floor`` (none when more
+    than ``max_papers`` are: a name that many papers use alike does not say which one is meant)."""
     top = max(scores.values(), default=0.0)
-    return {d for d, v in scores.items() if v >= ratio * top} if top >= floor else set()
+    out = {d for d, v in scores.items() if v >= ratio * top} if top >= floor else set()
+    return out if len(out) <= max_papers else set()
 
 
 class PaperRouter:
@@ -204,6 +209,7 @@ class LazyRouter(PaperRouter):
         self._cache_size = cache_size
         self._tf = {d: _LazyCounts(self, d) for d in self.doc_ids}
         self._capital_share = _LazyShare(self)
+        self._lower: dict[str, str] = {}
 
     def word_stats(self, doc_id: str, word: str) -> tuple[int, int, int]:
         """(occurrences, title and author ones weighted; occurrences within sentences; of those,
@@ -212,8 +218,13 @@ class LazyRouter(PaperRouter):
         got = self._cache.get(key)
         if got is None:
             text = self._text_of(doc_id)
+            low = self._lower.get(doc_id)
+            if low is None:
+                low = self._lower[doc_id] = text.lower()
             count = total = capital = 0
-            for m in re.finditer(r"(?<![\w'’])" + re.escape(word) + r"(?![\w'’])", text, re.IGNORECASE):
+            found = word in low or len(low) != len(text)  # a quick no (lower() kept the length)
+            for m in re.finditer(r"(?<![\w'’])" + re.escape(word) + r"(?![\w'’])", text, re.IGNORECASE) \
+                    if found else ():
                 count += 1
                 before = text[max(0, m.start() - 3):m.start()].rstrip(" \t*_\"“(")
                 if before and before[-1] not in ".!?:\n":

@@ -35,6 +35,7 @@ class SearchSettings:
     diversity: float = 0.0  # MMR: a passage loses this × its similarity to the passages ranked above it
     exact_max: int = 4_096  # up to this many passages, every passage is a candidate (exact scoring)
     filter_all_max: int = 20_000  # a paper filter scores all its papers' passages up to this many
+    route_view: int = 30  # … among the papers of this many best candidates
     route_all_max: int = 500  # names are routed among all papers up to this many (else among a query's)
 
 
@@ -116,8 +117,9 @@ class Searcher:
             fused = share * _balance(fused, c.lang) + (1 - share) * minmax(fused)
         if self.settings.reference_penalty != 1.0:
             fused = np.where(info.is_reference[c.section], fused * self.settings.reference_penalty, fused)
-        if self.settings.title_boost:
-            docs = {snap.papers[int(d)]["doc_id"] for d in np.unique(c.doc[c.real])}
+        if self.settings.title_boost:  # among the papers of the best candidates (all papers in a small index)
+            best = np.argsort(-np.where(c.real, fused, -np.inf), kind="stable")[:self.settings.route_view]
+            docs = {snap.papers[int(d)]["doc_id"] for d in np.unique(c.doc[best][c.real[best]])}
             scores = self.router(docs).scores(query)
             fused = fused + self.settings.title_boost * np.array(
                 [scores.get(snap.papers[int(d)]["doc_id"], 0.0) if r else 0.0 for d, r in zip(c.doc, c.real)])
