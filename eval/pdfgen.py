@@ -109,22 +109,21 @@ class _Typesetter:
                 self.top_of_columns = self.top
 
     def title_block(self, title: str, authors: str):
-        pdf = self.pdf
         width = self.page_w - 2 * self.margin
-        pdf.set_font(self.L.font, "B", 17)
-        for line in self._wrap(title, width, hyphenate=False):
-            pdf.set_xy(self.margin, self.y)
-            pdf.cell(width, 20, " ".join(line), align="C")
-            self.y += 21
+        self._centred(title, width, "B", 17, 20, 21)
         self.y += 6
         if authors:
-            pdf.set_font(self.L.font, "", 10)
-            for line in self._wrap(authors, width, hyphenate=False):
-                pdf.set_xy(self.margin, self.y)
-                pdf.cell(width, 12, " ".join(line), align="C")
-                self.y += 13
+            self._centred(authors, width, "", 10, 12, 13)
         self.y += 18
         self.top_of_columns = self.y
+
+    def _centred(self, text: str, width: float, style: str, size: float, height: float, step: float):
+        """``text`` wrapped to ``width``, each line centred, ``step`` points below the last."""
+        self.pdf.set_font(self.L.font, style, size)
+        for line in self._wrap(text, width, hyphenate=False):
+            self.pdf.set_xy(self.margin, self.y)
+            self.pdf.cell(width, height, " ".join(line), align="C")
+            self.y += step
 
     # -- text
     def _glyphs(self, s: str) -> str:

@@ -236,33 +236,49 @@ class BM25Index:
             out.update(s.vocab)
         return out
 
-    def _postings(self, query: str):
-        """For each query token in the index: (passage numbers, scores) over all shards."""
-        tokens = tokenize_query(query)
-        per_shard = [[s.vocab.get(t) for t in tokens] for s in self.shards]
-        for j, _t in enumerate(tokens):
-            present = [(s, rows, ids[j]) for s, rows, ids in zip(self.shards, self.rows, per_shard)
-                       if ids[j] is not None]
-            if not present:
-                continue
-            dfs = [float(s.df([tid])[0]) for s, _, tid in present]
-            idf_all = float(_idf(np.array([sum(dfs)]), self.num_docs)[0])
-            for (s, rows, tid), df in zip(present, dfs):
+    def _shard_scores(self, query):
+        """For each shard a query token is in: (shard number, its rows' passage numbers, the scores
+        of its rows), each token's score rescaled from the shard's IDF to the IDF over all shards.
+        ``query`` is a text or a list of (text, weight), the weighted texts' scores summed."""
+        parts = [(query, 1.0)] if isinstance(query, str) else [(q, w) for q, w in query if q and w]
+        tokens, weights = [], []
+        for text, w in parts:
+            for t in tokenize_query(text):
+                tokens.append(t)
+                weights.append(float(w))
+        present = [[s.vocab.get(t) for t in tokens] for s in self.shards]
+        idf_all = {}
+        if len(self.shards) > 1:
+            for j, t in enumerate(tokens):
+                df = sum(float(s.df([ids_[j]])[0]) for s, ids_ in zip(self.shards, present) if ids_[j] is not None)
+                idf_all[j] = float(_idf(np.array([df]), self.num_docs)[0]) if df else None
+        for si, (s, rows, tids) in enumerate(zip(self.shards, self.rows, present)):
+            local = None
+            for j, tid in enumerate(tids):
+                if tid is None:
+                    continue
                 a, b = int(s.indptr[tid]), int(s.indptr[tid + 1])
-                docs = rows[np.asarray(s.indices[a:b])]
                 vals = np.asarray(s.data[a:b])
+                scale = weights[j]
                 if len(self.shards) > 1:
-                    idf_here = float(_idf(np.array([df]), s.num_docs)[0])
-                    if idf_here > 0 and idf_here != idf_all:
-                        vals = (vals * (idf_all / idf_here)).astype(np.float32)
-                live = docs >= 0
-                yield docs[live], vals[live]
+                    here = float(_idf(np.array([float(b - a)]), s.num_docs)[0])
+                    if here > 0 and idf_all.get(j) and here != idf_all[j]:
+                        scale *= idf_all[j] / here
+                if scale != 1.0:
+                    vals = (vals * scale).astype(np.float32)
+                if local is None:
+                    local = np.zeros(s.num_docs, dtype=np.float32)
+                local[np.asarray(s.indices[a:b])] += vals
+            if local is not None:
+                local[rows < 0] = 0  # rows of papers no longer indexed
+                yield si, rows, local
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage (0 for none matching)."""
         out = np.zeros(self.size, dtype=np.float32)
-        for docs, vals in self._postings(query):
-            out[docs] += vals  # a passage appears once per token
+        for _, rows, local in self._shard_scores(query):
+            live = rows >= 0
+            out[rows[live]] = local[live]  # a passage is in one shard
         return out
 
     def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -283,45 +299,14 @@ class BM25Index:
         """
         want = np.zeros(0 if ids is None else len(ids), dtype=np.float32)
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), want
-        parts = [(query, 1.0)] if isinstance(query, str) else [(q, w) for q, w in query if q and w]
-        tokens, weights = [], []
-        for text, w in parts:
-            for t in tokenize_query(text):
-                tokens.append(t)
-                weights.append(float(w))
-        if not self.shards or not tokens or (k <= 0 and ids is None):
+        if not self.shards or (k <= 0 and ids is None):
             return empty
         if ids is not None and len(ids):
             shard_of, local_of = self._where()
             ids = np.asarray(ids, dtype=np.int64)
             ids_shard, ids_local = shard_of[ids], local_of[ids]
-        present = [[s.vocab.get(t) for t in tokens] for s in self.shards]
-        idf_all = {}
-        if len(self.shards) > 1:
-            for j, t in enumerate(tokens):
-                df = sum(float(s.df([ids_[j]])[0]) for s, ids_ in zip(self.shards, present) if ids_[j] is not None)
-                idf_all[j] = float(_idf(np.array([df]), self.num_docs)[0]) if df else None
         cand_ids, cand_scores = [], []
-        for si, (s, rows, tids) in enumerate(zip(self.shards, self.rows, present)):
-            local = None
-            for j, tid in enumerate(tids):
-                if tid is None:
-                    continue
-                a, b = int(s.indptr[tid]), int(s.indptr[tid + 1])
-                vals = np.asarray(s.data[a:b])
-                scale = weights[j]
-                if len(self.shards) > 1:
-                    here = float(_idf(np.array([float(b - a)]), s.num_docs)[0])
-                    if here > 0 and idf_all.get(j) and here != idf_all[j]:
-                        scale *= idf_all[j] / here
-                if scale != 1.0:
-                    vals = (vals * scale).astype(np.float32)
-                if local is None:
-                    local = np.zeros(s.num_docs, dtype=np.float32)
-                local[np.asarray(s.indices[a:b])] += vals
-            if local is None:
-                continue
-            local[rows < 0] = 0  # rows of papers no longer indexed
+        for si, rows, local in self._shard_scores(query):
             if len(want):
                 mine = ids_shard == si
                 want[mine] = local[ids_local[mine]]

@@ -34,6 +34,13 @@ class NameGroup:
 MAX_PAPERS = 4  # names that point to more papers than this alike single none of them out
 
 
+def within_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is inside a sentence (not its first word, where any word is
+    capitalised): what precedes it, past spaces, quotes and brackets, is not a sentence end."""
+    before = text[max(0, start - 3):start].rstrip(" \t*_\"“(")
+    return bool(before) and before[-1] not in ".!?:\n"
+
+
 def top_papers(scores: dict[str, float], ratio: float, floor: float, max_papers: int = MAX_PAPERS) -> set[str]:
     """The papers within ``ratio`` of the best score, when the best reaches ``floor`` (none when more
     than ``max_papers`` are: a name that many papers use alike does not say which one is meant)."""
@@ -58,8 +65,7 @@ class PaperRouter:
                 w = m.group()
                 low = w.lower()
                 counts[low] += 1
-                before = text[max(0, m.start() - 3):m.start()].rstrip(" \t*_\"“(")
-                if before and before[-1] not in ".!?:\n":  # sentence-initial capitals say nothing
+                if within_sentence(text, m.start()):  # sentence-initial capitals say nothing
                     total[low] += 1
                     capital[low] += w[0].isupper()
             head = " ".join([p.get("title") or "", *(p.get("authors") or [])])
@@ -226,8 +232,7 @@ class LazyRouter(PaperRouter):
             for m in re.finditer(r"(?<![\w'’])" + re.escape(word) + r"(?![\w'’])", text, re.IGNORECASE) \
                     if found else ():
                 count += 1
-                before = text[max(0, m.start() - 3):m.start()].rstrip(" \t*_\"“(")
-                if before and before[-1] not in ".!?:\n":
+                if within_sentence(text, m.start()):
                     total += 1
                     capital += text[m.start()].isupper()
             count += _TITLE_WEIGHT * self._heads[doc_id].count(word)
