@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.search import Hit
-from index.store import Snapshot
-from ingest.errors import SisterQAError
-from ingest.normalize import normalize
+from sisterqa.index.search import Hit
+from sisterqa.index.store import Snapshot
+from sisterqa.ingest.errors import SisterQAError
+from sisterqa.ingest.normalize import normalize
 
 MARKER = re.compile(r"\[(\d+)\]")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ingest.errors import SisterQAError
+from sisterqa.ingest.errors import SisterQAError
 
 
 def _settings(ctx: click.Context, **flags):
@@ -79,7 +79,7 @@ def ingest(ctx, paths, index_dir, full, embedder, backend):
       sisterqa ingest --full          # rebuild from scratch
       sisterqa ingest new-paper.pdf   # add one paper kept elsewhere
     """
-    from index.build import ingest as run_ingest
+    from sisterqa.index.build import ingest as run_ingest
 
     s = _settings(ctx, index_dir=index_dir, embedder=embedder, backend=backend)
     sources = list(paths) or [s.corpus_dir]
@@ -149,7 +149,7 @@ def docs(ctx, index_dir, as_json, as_bibtex):
       sisterqa docs --json
       sisterqa docs --bibtex > papers.bib
     """
-    from index.store import open_snapshot
+    from sisterqa.index.store import open_snapshot
 
     s = _settings(ctx, index_dir=index_dir)
     try:
@@ -187,7 +187,7 @@ def search(ctx, query, index_dir, k, as_json):
     Example:
       sisterqa search "why did the South Tangerang Daejeon cooperation stall" --json
     """
-    from index.search import Searcher
+    from sisterqa.index.search import Searcher
 
     from .answer import passage_json
 
@@ -276,9 +276,9 @@ def read(ctx, paths, as_json):
       sisterqa read corpus/new-paper.pdf            # title, pages, sections, warnings
       sisterqa read corpus/*.pdf --json             # one object a line, with the text
     """
-    from index.build import discover
-    from ingest.errors import BadPaper
-    from ingest.read import read_report
+    from sisterqa.index.build import discover
+    from sisterqa.ingest.errors import BadPaper
+    from sisterqa.ingest.read import read_report
 
     s = _settings(ctx)
     files: list[Path] = []
@@ -336,13 +336,13 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
       sisterqa eval                      # table, report and chart in eval/reports/
       sisterqa eval --json --predictions /tmp/pred.jsonl --failures
     """
-    from eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
+    from sisterqa.eval.run import GOLD, breakdown_table, evaluate, failures, public, table, write_report
 
     s = _settings(ctx, index_dir=index_dir, backend=backend)
     say = lambda m: click.echo(f"eval: {m}…", err=True)  # noqa: E731
     try:
         if corpus is not None:
-            from eval.corpus import evaluate_corpus
+            from sisterqa.eval.corpus import evaluate_corpus
 
             result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
         else:
@@ -378,7 +378,7 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
 
 def _check_backend(name: str | None) -> None:
     """An unknown backend name is a one-line error (raised as BackendUnavailable)."""
-    from index.backends import get_backend
+    from sisterqa.index.backends import get_backend
 
     if name:
         get_backend(name)
@@ -389,8 +389,8 @@ def _index_for_backend(s, progress):
     else ``INDEX_DIR-NAME``, brought up to date from the corpus with that backend (incremental)."""
     from dataclasses import replace
 
-    from index.build import ingest as run_ingest
-    from index.store import IndexDir, read_manifest
+    from sisterqa.index.build import ingest as run_ingest
+    from sisterqa.index.store import IndexDir, read_manifest
 
     name = s.build.backend
     if not name:
@@ -427,7 +427,7 @@ def backends():
       sisterqa backends
       sisterqa ingest --backend milvus      # Milvus Lite beside the index, or $SISTERQA_MILVUS_URI
     """
-    from index.backends import available
+    from sisterqa.index.backends import available
 
     for name in available():
         click.echo(name)
@@ -463,7 +463,7 @@ def bench(as_json, quick, sizes, repeats, out, only, sessions, e2e_sizes, e2e_ba
       sisterqa bench --only load        # 20 chat sessions at once against `sisterqa ui`
       sisterqa bench --only scale_e2e --e2e-sizes 10000,100000
     """
-    from eval.bench import parse_only, run_bench, summary
+    from sisterqa.eval.bench import parse_only, run_bench, summary
 
     def _sizes(text):
         if text is None:

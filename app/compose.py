@@ -8,8 +8,8 @@ no ``[n]``; every quoted sentence carries exactly one.
 
 from __future__ import annotations
 
-from index.search import Hit
-from index.store import Snapshot
+from sisterqa.index.search import Hit
+from sisterqa.index.store import Snapshot
 
 from .answer import Answer, Citation, short_title
 from .extract import Candidate

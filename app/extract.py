@@ -5,7 +5,7 @@ not only those of the retrieved passages) and of the best retrieved passages.
 Each is described by features that say whether it *answers* rather than
 *resembles* the question (see ``FEATURES``), and scored by a logistic model
 whose weights were learned on the tuning half of the gold set
-(``python -m eval.learn``) and are reported on the held-out half. The answer
+(``python -m sisterqa.eval.learn``) and are reported on the held-out half. The answer
 takes the best sentence and the next ones only while they stay close to it.
 """
 
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.search import Hit
-from index.lexicon import cognate_key
-from index.store import Snapshot
-from ingest.errors import SisterQAError
-from ingest.language import detect_language
-from ingest.normalize import normalize
+from sisterqa.index.search import Hit
+from sisterqa.index.lexicon import cognate_key
+from sisterqa.index.store import Snapshot
+from sisterqa.ingest.errors import SisterQAError
+from sisterqa.ingest.language import detect_language
+from sisterqa.ingest.normalize import normalize
 
 from .question import FACT_PATTERNS, Question
 
@@ -129,7 +129,7 @@ class PaperSentences:
         return np.array([i for i in range(len(self.texts)) if self.row(i).keep], dtype=np.int64)
 
     def _info(self, i: int) -> SentenceInfo:
-        from index.bm25 import tokenize
+        from sisterqa.index.bm25 import tokenize
 
         sentence, section = self.texts[i], self.sections[i]
         raw = re.findall(r"\w+", sentence.lower())
@@ -194,8 +194,8 @@ def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
 def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
     """(start offset, section path) of a paper, in order: from its record, or, when that file is gone
     (a reader keeps working after its index version was deleted), from its passages' sections."""
-    from index.errors import IndexCorrupt
-    from index.store import read_paper_record
+    from sisterqa.index.errors import IndexCorrupt
+    from sisterqa.index.store import read_paper_record
 
     try:
         return [(int(s), str(t)) for s, t in read_paper_record(snapshot.path, doc_id).get("sections", [])]
@@ -209,7 +209,7 @@ def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
 
 # ---------------------------------------------------------------- scoring
 
-# Learned on the tuning half of eval/gold.jsonl by ``python -m eval.learn`` (logistic regression,
+# Learned on the tuning half of eval/gold.jsonl by ``python -m sisterqa.eval.learn`` (logistic regression,
 # label: the sentence overlaps a gold evidence quote); see README "How answers are built".
 WEIGHTS: dict[str, float] = {
     "bias": -15.34, "sim": 10.75, "sim_lang": 5.13, "sim_gap": -9.08, "near": -3.34, "lex": -5.45,
@@ -265,7 +265,7 @@ class QueryTerms:
 
 
 def query_terms(q: Question, names: list[str], lexicon) -> QueryTerms:
-    from index.bm25 import _stemmer
+    from sisterqa.index.bm25 import _stemmer
 
     def forms(word: str) -> set:
         return {word, _stemmer("en").stemWord(word), _stemmer("id").stemWord(word)}
@@ -305,7 +305,7 @@ class BadWeights(SisterQAError):
 
 
 def load_weights(path: Path) -> dict[str, float]:
-    """The sentence weights of a file written by ``python -m eval.learn --out`` ({"weights": {...}})."""
+    """The sentence weights of a file written by ``python -m sisterqa.eval.learn --out`` ({"weights": {...}})."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         weights = {str(k): float(v) for k, v in data["weights"].items()}
@@ -313,7 +313,7 @@ def load_weights(path: Path) -> dict[str, float]:
         raise BadWeights(f"answer weights file {path} does not exist") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise BadWeights(f"answer weights file {path} is not a weights file ({type(e).__name__}); "
-                         "write one with `python -m eval.learn --out FILE`") from None
+                         "write one with `python -m sisterqa.eval.learn --out FILE`") from None
     unknown = sorted(set(weights) - set(FEATURES))
     if unknown or "sim" not in weights:
         raise BadWeights(f"answer weights file {path} does not fit this answerer's features "

@@ -29,11 +29,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.search import Hit
-from index.store import Snapshot
-from ingest.errors import SisterQAError
-from ingest.language import detect_language
-from ingest.sentences import split_sentences
+from sisterqa.index.search import Hit
+from sisterqa.index.store import Snapshot
+from sisterqa.ingest.errors import SisterQAError
+from sisterqa.ingest.language import detect_language
+from sisterqa.ingest.sentences import split_sentences
 
 from .answer import Answer, Citation, CitationError, content_terms, verify
 from .settings import LLMSettings

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from index.store import write_atomic
-from ingest.errors import SisterQAError
-from ingest.read import METADATA_FILE, read_metadata
+from sisterqa.index.store import write_atomic
+from sisterqa.ingest.errors import SisterQAError
+from sisterqa.ingest.read import METADATA_FILE, read_metadata
 
 FIELDS = ("title", "authors", "year", "language", "venue")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.language import detect_language
-from ingest.normalize import normalize
+from sisterqa.ingest.language import detect_language
+from sisterqa.ingest.normalize import normalize
 
 # "when" asks for a date where it opens the question or a clause of it ("…, and when?"), not where
 # it joins two clauses ("what obstacle do they share when the officials are moved?").
@@ -109,7 +109,7 @@ def fact_kind(question: str) -> str | None:
 
 def content_terms(text: str) -> tuple[str, ...]:
     """The words of ``text`` that carry meaning, in order (function words of both languages left out)."""
-    from index.bm25 import STOP_EN, STOP_ID
+    from sisterqa.index.bm25 import STOP_EN, STOP_ID
 
     return tuple(dict.fromkeys(w for w in normalize(text).split() if w not in _STOP and w not in STOP_EN
                                and w not in STOP_ID and (len(w) > 2 or w.isdigit())))

@@ -10,9 +10,9 @@ import numpy as np
 
 from dataclasses import replace
 
-from index.fusion import interleave
-from index.search import Searcher
-from ingest.errors import SisterQAError
+from sisterqa.index.fusion import interleave
+from sisterqa.index.search import Searcher
+from sisterqa.ingest.errors import SisterQAError
 
 from .answer import Answer, verify
 from .extract import AnswerSettings, ExtractiveAnswerer, load_weights, query_terms
@@ -175,7 +175,7 @@ class Engine:
         if doc_ids:
             focus &= set(doc_ids)
         router = self.searcher.router(view)
-        from index.lexicon import lexicon
+        from sisterqa.index.lexicon import lexicon
 
         terms = query_terms(q, router.names(question), lexicon())
         sides = self.sides(question, focus, view) if q.qtype == "compare" else None

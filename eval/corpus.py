@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from ingest.errors import SisterQAError
+from sisterqa.ingest.errors import SisterQAError
 
 CORPORA_DIR = ".sisterqa-corpora"
 
@@ -31,7 +31,7 @@ def corpus_index_dir(settings, corpus: Path) -> Path:
 
 def index_corpus(settings, corpus: Path, progress=lambda m: None):
     """Ingest DIR into its own index; the settings pointing at it, and the ingest report."""
-    from index.build import ingest
+    from sisterqa.index.build import ingest
 
     corpus = Path(corpus)
     if not corpus.is_dir():

@@ -1,6 +1,6 @@
 """Learn the extractive answerer's sentence weights on the tuning half of the gold set.
 
-    python -m eval.learn [--split tune] [--index-dir DIR] [--out weights.json]
+    python -m sisterqa.eval.learn [--split tune] [--index-dir DIR] [--out weights.json]
 
 For every answerable gold item of the split, the answerer's candidate
 sentences (with their features, ``app.extract.FEATURES``) are labelled 1 when
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.extract import FEATURES
-from app.session import Engine
-from app.settings import load_settings
+from sisterqa.app.extract import FEATURES
+from sisterqa.app.session import Engine
+from sisterqa.app.settings import load_settings
 
 from .metrics import quote_overlaps
 from .run import GOLD, load_gold
@@ -28,9 +28,9 @@ from .run import GOLD, load_gold
 
 def item_candidates(engine: Engine, it: dict):
     """(feature matrix, labels, candidates) of one gold item, as the answerer sees them."""
-    from app.extract import query_terms
-    from app.question import analyse
-    from index.lexicon import lexicon
+    from sisterqa.app.extract import query_terms
+    from sisterqa.app.question import analyse
+    from sisterqa.index.lexicon import lexicon
 
     history = list(it.get("history", []))
     _, qvec, hits = engine.retrieve(it["question"], history, depth=engine.answer_depth)

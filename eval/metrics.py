@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from functools import lru_cache
 
-from ingest.normalize import normalize
+from sisterqa.ingest.normalize import normalize
 
 HIT_KS = (1, 3, 5, 10)
 ALLEV_KS = (5, 10)

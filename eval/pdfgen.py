@@ -9,7 +9,7 @@ two columns, ligature glyphs (ﬁ, ﬂ) and words placed one by one with no spac
 characters between them (as TeX does), so a reader must space words from the
 gaps between them.
 
-    python -m eval.pdfgen OUT_DIR [--layout two-column] [--corpus corpus]
+    python -m sisterqa.eval.pdfgen OUT_DIR [--layout two-column] [--corpus corpus]
 
 ``expected_text`` gives the words a layout printed, for measuring fidelity.
 """
@@ -240,7 +240,7 @@ def paper_pdf(paper, meta: dict, layout: Layout) -> bytes:
 
 def generate(corpus: Path, out: Path, layout: Layout) -> list[tuple[Path, str]]:
     """Write every corpus text as ``out/<stem>.pdf``; returns (pdf, expected text) pairs."""
-    from ingest.read import read_metadata, read_paper
+    from sisterqa.ingest.read import read_metadata, read_paper
 
     corpus, out = Path(corpus), Path(out)
     out.mkdir(parents=True, exist_ok=True)

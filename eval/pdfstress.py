@@ -1,7 +1,7 @@
 """Stress the PDF reader on PDFs no one here wrote: Debian's LaTeX documentation (not committed).
 
     apt-get download texlive-latex-base-doc && dpkg-deb -x texlive-latex-base-doc_*.deb /tmp/texdoc
-    python -m eval.pdfstress /tmp/texdoc [--limit N] [--json]
+    python -m sisterqa.eval.pdfstress /tmp/texdoc [--limit N] [--json]
 
 Per file, ``ingest.pdf.read_pdf`` on the bytes, and:
 
@@ -68,8 +68,8 @@ def _fold(s: str) -> str:
 
 
 def measure_file(path: Path, pdftotext: str | None) -> dict:
-    from ingest.errors import BadPaper
-    from ingest.pdf import read_pdf
+    from sisterqa.ingest.errors import BadPaper
+    from sisterqa.ingest.pdf import read_pdf
 
     data = path.read_bytes()
     t0, c0 = time.perf_counter(), time.process_time()

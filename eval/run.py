@@ -6,8 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from ingest.load import load
-from ingest.normalize import normalize
+from sisterqa.ingest.load import load
+from sisterqa.ingest.normalize import normalize
 
 from . import metrics
 from .baselines import BM25Baseline, VanillaBaseline, vanilla_chunks
@@ -29,7 +29,7 @@ def load_gold(path: Path = GOLD) -> list[dict]:
 
 def run_system(engine, items: list[dict]) -> tuple[list[dict], list[float]]:
     """Answer every item through the code path of ``sisterqa ask``; return answers and warm latencies."""
-    from app.session import ChatSession
+    from sisterqa.app.session import ChatSession
 
     answers, latencies = [], []
     ChatSession(engine).ask(items[0]["question"])  # warm up: model and caches
@@ -66,7 +66,7 @@ def groups(items: list[dict], doc_language: dict[str, str]) -> dict[str, list[in
 def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
              progress=lambda msg: None) -> dict:
     """Run the whole evaluation; return the contract's JSON with breakdowns and predictions."""
-    from app.session import Engine
+    from sisterqa.app.session import Engine
 
     t0 = time.perf_counter()
     items = load_gold(gold)

@@ -52,7 +52,7 @@ class SyntheticEmbedder:
     """
 
     def __init__(self, dim: int, queries: dict[str, np.ndarray] | None = None):
-        from index.embed import embedder_id
+        from sisterqa.index.embed import embedder_id
 
         self.id = embedder_id(EMBEDDER)
         self._dim = dim
@@ -104,13 +104,13 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
     ingest does (the old papers' files hard-linked, their packs and vector rows
     reused); ``clusters`` then should be the first build's.
     """
-    from eval.bench import Mixture, synthetic_texts
-    from index.build import BuildSettings, finish_build
-    from index.store import IndexDir, write_paper_files
-    from ingest.paper import Paper, Passage
+    from sisterqa.eval.bench import Mixture, synthetic_texts
+    from sisterqa.index.build import BuildSettings, finish_build
+    from sisterqa.index.store import IndexDir, write_paper_files
+    from sisterqa.ingest.paper import Paper, Passage
 
     t_start = time.perf_counter()
-    from index.store import link_paper_files, read_manifest
+    from sisterqa.index.store import link_paper_files, read_manifest
 
     settings = BuildSettings(embedder=EMBEDDER, backend=backend)
     clusters = clusters or max(64, n // 500)
@@ -254,9 +254,9 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     """Open the index, time the candidate path, then ``Engine.answer`` on each query (warm)."""
     from dataclasses import replace
 
-    from app.session import Engine
-    from app.settings import LLMSettings, load_settings
-    from index.search import Searcher
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import LLMSettings, load_settings
+    from sisterqa.index.search import Searcher
 
     emb = SyntheticEmbedder(dim, {q: np.asarray(v, dtype=np.float32) for q, v in queries.items()})
     settings = replace(load_settings({"index_dir": str(index_root)}, env={}, cwd=index_root.parent),
@@ -321,7 +321,7 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
 
 _BUILD = """
 from pathlib import Path
-from eval.scale_e2e import build_synthetic
+from sisterqa.eval.scale_e2e import build_synthetic
 log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
 r = build_synthetic(Path(ARGS["index"]), ARGS["n"], ARGS["queries"], progress=log, backend=ARGS["backend"])
 Path(ARGS["queries_file"]).write_text(json.dumps({k: r.pop(k) for k in ("queries", "query_list", "dim")}))
@@ -330,7 +330,7 @@ print(json.dumps(r))
 
 _ADD = """
 from pathlib import Path
-from eval.scale_e2e import build_synthetic, PASSAGES_PER_PAPER
+from sisterqa.eval.scale_e2e import build_synthetic, PASSAGES_PER_PAPER
 log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
 r = build_synthetic(Path(ARGS["index"]), PASSAGES_PER_PAPER, 1, progress=log, add=True, clusters=ARGS["clusters"])
 for k in ("queries", "query_list"):
@@ -340,7 +340,7 @@ print(json.dumps(r))
 
 _QUERY = """
 from pathlib import Path
-from eval.scale_e2e import time_answers
+from sisterqa.eval.scale_e2e import time_answers
 log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
 q = json.loads(Path(ARGS["queries_file"]).read_text())
 print(json.dumps(time_answers(Path(ARGS["index"]), q["queries"], q["query_list"], q["dim"], progress=log)))
@@ -351,7 +351,7 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
                     backends=("faiss",)) -> dict:
     """One row per size (and backend): build in one child process, open and answer in another,
     then add one paper in a third."""
-    from eval.bench import child_env, python_child
+    from sisterqa.eval.bench import child_env, python_child
 
     rows = []
     for n, backend in ((n, b) for b in backends for n in sizes):
@@ -383,7 +383,7 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
     return {"scale_e2e": rows}
 
 
-if __name__ == "__main__":  # python -m eval.scale_e2e 10000 [100000 ...]
+if __name__ == "__main__":  # python -m sisterqa.eval.scale_e2e 10000 [100000 ...]
     args = [a for a in sys.argv[1:] if not a.startswith("--backend=")]
     chosen = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--backend=")] or ["faiss"]
     sizes = [int(x) for x in args] or [10_000]

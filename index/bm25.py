@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.normalize import normalize
+from sisterqa.ingest.normalize import normalize
 
 STOP_EN = frozenset(
     "a about above after again against all also am an and any are as at be because been before being "

@@ -11,11 +11,11 @@ from typing import Callable
 
 import numpy as np
 
-from ingest.chunk import ChunkSettings, chunk_paper
-from ingest.errors import BadPaper
-from ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
-from ingest.read import doc_id_for, read_metadata, read_paper
-from ingest.sentences import split_sentences
+from sisterqa.ingest.chunk import ChunkSettings, chunk_paper
+from sisterqa.ingest.errors import BadPaper
+from sisterqa.ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
+from sisterqa.ingest.read import doc_id_for, read_metadata, read_paper
+from sisterqa.ingest.sentences import split_sentences
 
 from . import packs, store
 from .bm25 import TOKENIZER

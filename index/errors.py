@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.errors import SisterQAError
+from sisterqa.ingest.errors import SisterQAError
 
 REBUILD = "run `sisterqa ingest --full` to rebuild it"
 

@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest.paper import Passage
+from sisterqa.ingest.paper import Passage
 
 from .bm25 import SHARD_SIZE, BM25Index, BM25Shard, build_shards
 from .filearray import FileArray

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ingest.errors import SisterQAError
+from sisterqa.ingest.errors import SisterQAError
 
 
 class RerankerUnavailable(SisterQAError):

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.normalize import normalize
+from sisterqa.ingest.normalize import normalize
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’]*", re.UNICODE)
 _TITLE_WEIGHT = 5  # an occurrence in the title or the author list counts this many times

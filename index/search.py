@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.paper import Passage
+from sisterqa.ingest.paper import Passage
 
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderMismatch
@@ -289,8 +289,8 @@ class PaperTables:
 
 def translated_query(query: str) -> str:
     """The query's content words in the other language (English ↔ Indonesian), by the dictionary."""
-    from ingest.language import detect_language
-    from ingest.normalize import normalize
+    from sisterqa.ingest.language import detect_language
+    from sisterqa.ingest.normalize import normalize
 
     from .bm25 import STOP_EN, STOP_ID
     from .lexicon import lexicon

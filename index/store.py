@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.paper import Paper, Passage
+from sisterqa.ingest.paper import Paper, Passage
 
 from .bm25 import BM25Index, BM25Shard
 from .errors import IndexCorrupt, IndexMissing, IngestLocked
@@ -223,7 +223,7 @@ class Snapshot:
     def quote_boxes(self, doc_id: str, start: int, end: int) -> list[dict]:
         """Where ``paper_text(doc_id)[start:end]`` is printed, for a PDF: [{"page", "x0", "y0", "x1", "y1"}]
         in PDF points, origin top-left, one or more per line; [] for papers without boxes."""
-        from ingest.pdf import quote_rects
+        from sisterqa.ingest.pdf import quote_rects
 
         if doc_id not in self._boxes:
             path = self.path / "papers" / f"{doc_id}.boxes.npy"

@@ -57,7 +57,7 @@ def built_index(tmp_path_factory, request) -> Path:
     The build is cached in pytest's cache folder under a hash of the corpus
     and the ingest/index code, so a re-run with nothing changed reuses it.
     """
-    from index.build import BuildSettings, ingest
+    from sisterqa.index.build import BuildSettings, ingest
 
     cache = Path(request.config.cache.mkdir("sisterqa-index")) / _cache_key()
     with open(cache.with_name(".lock"), "w") as lock:
@@ -79,7 +79,7 @@ def built_index(tmp_path_factory, request) -> Path:
 
 @pytest.fixture(scope="session")
 def searcher(built_index):
-    from index.search import Searcher
+    from sisterqa.index.search import Searcher
 
     return Searcher(built_index)
 

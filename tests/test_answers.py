@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from app.extract import _AIM, _META, quotable
-from app.question import analyse
-from index.lexicon import Lexicon, cognate_key, lexicon
+from sisterqa.app.extract import _AIM, _META, quotable
+from sisterqa.app.question import analyse
+from sisterqa.index.lexicon import Lexicon, cognate_key, lexicon
 
 SEMARANG = "semarang-jung-gu-kendala-sister-city"
 BANDUNG = "bandung-seoul-smart-city-paradiplomacy"
@@ -22,8 +22,8 @@ MAGELANG = "magelang-tula-paradiplomacy-smart-city"
 
 @pytest.fixture(scope="module")
 def engine(built_index):
-    from app.session import Engine
-    from app.settings import load_settings
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import load_settings
 
     return Engine(load_settings({"index_dir": str(built_index)}))
 
@@ -102,17 +102,17 @@ def test_a_missing_dictionary_is_a_clear_error(tmp_path):
 
 
 def test_answer_weights_learned_for_another_embedder_are_a_setting(built_index, tmp_path):
-    """SISTERQA_ANSWER_WEIGHTS names a weights file (as `python -m eval.learn --out` writes, e.g. the
+    """SISTERQA_ANSWER_WEIGHTS names a weights file (as `python -m sisterqa.eval.learn --out` writes, e.g. the
     shipped EmbeddingGemma one); the engine answers with them; a bad file is one clear line."""
     import json
     import subprocess
     import sys
     from pathlib import Path
 
-    from app.answer import verify
-    from app.extract import BadWeights, load_weights
-    from app.session import Engine
-    from app.settings import load_settings
+    from sisterqa.app.answer import verify
+    from sisterqa.app.extract import BadWeights, load_weights
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import load_settings
 
     root = Path(__file__).resolve().parent.parent
     shipped = root / "app" / "weights" / "embeddinggemma-300m.json"
@@ -127,7 +127,7 @@ def test_answer_weights_learned_for_another_embedder_are_a_setting(built_index, 
     bad.write_text(json.dumps({"weights": {"sim": 1.0, "not_a_feature": 2.0}}))
     with pytest.raises(BadWeights, match="not_a_feature"):
         load_weights(bad)
-    r = subprocess.run([sys.executable, "-m", "app.cli", "ask", "Why did it stall?", "--index-dir", str(built_index)],
+    r = subprocess.run([sys.executable, "-m", "sisterqa", "ask", "Why did it stall?", "--index-dir", str(built_index)],
                        cwd=root, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "SISTERQA_ANSWER_WEIGHTS": str(tmp_path / "missing.json")})
     assert r.returncode != 0 and r.stderr.strip().splitlines()[-1].startswith("error: answer weights file")

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
+
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from index.backends import available, get_backend  # noqa: E402
-from index.backends.base import BackendUnavailable  # noqa: E402
-from index.backends.milvus import MilvusBM25, MilvusDense  # noqa: E402
-from index.build import BuildSettings, ingest  # noqa: E402
-from index.search import SearchSettings, Searcher  # noqa: E402
-from index.store import IndexDir, open_snapshot  # noqa: E402
+from sisterqa.index.backends import available, get_backend  # noqa: E402
+from sisterqa.index.backends.base import BackendUnavailable  # noqa: E402
+from sisterqa.index.backends.milvus import MilvusBM25, MilvusDense  # noqa: E402
+from sisterqa.index.build import BuildSettings, ingest  # noqa: E402
+from sisterqa.index.search import SearchSettings, Searcher  # noqa: E402
+from sisterqa.index.store import IndexDir, open_snapshot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = [
@@ -38,7 +40,7 @@ QUERIES = [
 def cli(*args, cwd=ROOT, env=None):
     e = {k: v for k, v in os.environ.items() if k not in ("SISTERQA_MILVUS_URI", "SISTERQA_BACKEND")}
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "sisterqa", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600, env=e)
 
 

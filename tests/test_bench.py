@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,7 +26,7 @@ def _positive(x) -> bool:
 def quick_bench(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     r = subprocess.run(
-        [sys.executable, "-m", "app.cli", "bench", "--json", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "sisterqa", "bench", "--json", "--quick", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]
@@ -71,8 +73,8 @@ def test_bench_quick_extras_are_sane(quick_bench):
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivfpq", "auto"])
 def test_vector_index_kinds_round_trip(tmp_path, kind):
-    from eval.bench import Mixture
-    from index.vectors import VectorIndex
+    from sisterqa.eval.bench import Mixture
+    from sisterqa.index.vectors import VectorIndex
 
     mix = Mixture(clusters=32, seed=7)
     xs = mix.sample(4000, seed=8)
@@ -95,7 +97,7 @@ def test_vector_index_kinds_round_trip(tmp_path, kind):
 
 
 def test_vector_index_small_and_empty():
-    from index.vectors import AUTO_EXACT_MAX, VectorIndex, resolve_kind
+    from sisterqa.index.vectors import AUTO_EXACT_MAX, VectorIndex, resolve_kind
 
     assert resolve_kind("auto", AUTO_EXACT_MAX) == "flat"
     assert resolve_kind("auto", AUTO_EXACT_MAX + 1) != "flat"

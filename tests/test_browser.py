@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
 from conftest import copy_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +34,13 @@ CHROMIUM_ARGS = [
 
 def start_server(project: Path, log: Path, **env_vars) -> tuple[subprocess.Popen, str]:
     """``sisterqa ui`` over the project's index and corpus (eval.bench.start_ui), healthy."""
-    from eval.bench import start_ui
+    from sisterqa.eval.bench import start_ui
 
     return start_ui(project / ".sisterqa", project, log, timeout=90, **env_vars)
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    from eval.bench import stop_ui
+    from sisterqa.eval.bench import stop_ui
 
     stop_ui(proc)  # the CLI and the streamlit server it started
 
@@ -213,7 +215,7 @@ def test_paper_filter_titles_end_with_an_ellipsis_and_differ(server, browser):
 def test_papers_page_corrects_metadata_without_embedding(server, browser, project):
     from playwright.sync_api import expect
 
-    from index.store import open_snapshot
+    from sisterqa.index.store import open_snapshot
 
     url, _ = server
     before = open_snapshot(project / ".sisterqa")
@@ -269,7 +271,7 @@ SMALL = "# Medan and Kuching\n\n## Findings\n\n" + "Medan and Kuching signed a s
 def test_uploads_are_reported_in_view_and_never_lost(server, browser, project):
     from playwright.sync_api import expect
 
-    from index.store import open_snapshot
+    from sisterqa.index.store import open_snapshot
 
     url, log = server
     corpus = project / "corpus"
@@ -319,7 +321,7 @@ def test_uploads_are_reported_in_view_and_never_lost(server, browser, project):
 def test_a_question_asked_while_an_upload_is_indexed_is_answered_after_it(server, browser, project):
     from playwright.sync_api import expect
 
-    from index.store import open_snapshot
+    from sisterqa.index.store import open_snapshot
 
     url, log = server
     page = open_app(browser, url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.clean import clean_page
+from sisterqa.ingest.clean import clean_page
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
+
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = json.loads((ROOT / "eval" / "floor.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def result(built_index):
-    from app.settings import load_settings
-    from eval.run import evaluate
+    from sisterqa.app.settings import load_settings
+    from sisterqa.eval.run import evaluate
 
     settings = load_settings({"index_dir": str(built_index)}, cwd=ROOT)
     return evaluate(settings)

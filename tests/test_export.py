@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from app.export import bibtex, plain_text, tex
-from index.store import open_snapshot
+from sisterqa.app.export import bibtex, plain_text, tex
+from sisterqa.index.store import open_snapshot
 
 STALL = "Why did the cooperation between South Tangerang and Daejeon stall?"
 
 
 def cli(*args, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sisterqa", *args], cwd=cwd, capture_output=True,
                           text=True, env=env, timeout=timeout)
 
 
@@ -99,7 +99,7 @@ def _run_in_pty(args, cwd, timeout=300) -> tuple[int, str, str]:
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
     env.update({"COLUMNS": "100", "TERM": "xterm"})
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "sisterqa", *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=slave, env=env)
     os.close(slave)
     err = b""

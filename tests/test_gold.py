@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalize import normalize
+from sisterqa.ingest.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "gold.jsonl"

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from index import embed
-from index.build import BuildSettings, ingest
-from index.search import Searcher
-from index.store import IndexDir, open_snapshot
+from sisterqa.index import embed
+from sisterqa.index.build import BuildSettings, ingest
+from sisterqa.index.search import Searcher
+from sisterqa.index.store import IndexDir, open_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def sisterqa(*args, cwd=ROOT, env=None, check=True):
     out = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "sisterqa", *args], cwd=cwd, capture_output=True, text=True,
         env={**os.environ, **(env or {})}, timeout=600,
     )
     if check:
@@ -137,7 +137,7 @@ def test_incremental_add_change_remove_noop(work_copy):
 def test_settings_change_rebuilds_everything_with_a_reason(work_copy):
     from dataclasses import replace
 
-    from ingest.chunk import ChunkSettings
+    from sisterqa.ingest.chunk import ChunkSettings
 
     root, index_dir = work_copy, work_copy / ".sisterqa"
     for f in list((root / "corpus").glob("*.txt"))[1:]:

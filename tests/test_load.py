@@ -12,7 +12,9 @@ import sys
 
 import pytest
 
-from eval.bench import CHROMIUM
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
+
+from sisterqa.eval.bench import CHROMIUM
 
 
 def test_five_sessions_at_once_all_answered_none_mixed_up(built_index, tmp_path):
@@ -21,7 +23,7 @@ def test_five_sessions_at_once_all_answered_none_mixed_up(built_index, tmp_path)
     shutil.copytree(built_index, tmp_path / "idx")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
     env["SISTERQA_INDEX_DIR"] = str(tmp_path / "idx")
-    r = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "load", "--sessions", "5"],
+    r = subprocess.run([sys.executable, "-m", "sisterqa", "bench", "--only", "load", "--sessions", "5"],
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
@@ -31,6 +33,6 @@ def test_five_sessions_at_once_all_answered_none_mixed_up(built_index, tmp_path)
     assert load["mixed_up"] == 0, load["mixed_up_questions"]
     assert load["tracebacks"] == 0
     assert 0 < load["answer_s_p50"] <= load["answer_s_p95"] <= load["answer_s_max"] < 240
-    bad = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "nonsense"], cwd=tmp_path,
+    bad = subprocess.run([sys.executable, "-m", "sisterqa", "bench", "--only", "nonsense"], cwd=tmp_path,
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown bench section nonsense" in bad.stderr

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from app.metadata import BadMetadata, clean_fields, save_metadata
-from index.build import BuildSettings, ingest
-from index.store import open_snapshot
+from sisterqa.app.metadata import BadMetadata, clean_fields, save_metadata
+from sisterqa.index.build import BuildSettings, ingest
+from sisterqa.index.store import open_snapshot
 
 
 def test_clean_fields_checks_and_normalises():

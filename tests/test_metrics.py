@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval.metrics import compute, covers, percentile
-from ingest.normalize import normalize
+from sisterqa.eval.metrics import compute, covers, percentile
+from sisterqa.ingest.normalize import normalize
 
 ITEMS = [
     {"id": "t1", "type": "factoid", "key_facts": ["Gamma delta", "zeta"],

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.pdfgen import LAYOUTS, expected_text, generate, word_fidelity
-from ingest.errors import BadPaper
-from ingest.pdf import read_pdf
-from ingest.read import read_metadata, read_paper, read_report
+from sisterqa.eval.pdfgen import LAYOUTS, expected_text, generate, word_fidelity
+from sisterqa.ingest.errors import BadPaper
+from sisterqa.ingest.pdf import read_pdf
+from sisterqa.ingest.read import read_metadata, read_paper, read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -82,7 +82,7 @@ def test_hyphens_ligatures_and_furniture(typeset):
 
 
 def test_pages_and_passages_carry_pages(typeset):
-    from ingest.chunk import ChunkSettings, chunk_paper
+    from sisterqa.ingest.chunk import ChunkSettings, chunk_paper
 
     for name, rows in typeset.items():
         for _, _, pdf_paper, pdf_path in rows:
@@ -100,7 +100,7 @@ def test_boxes_locate_the_quote_on_its_page(typeset):
     """The boxes of a sentence enclose exactly that sentence's words on the printed page."""
     import pypdfium2 as pdfium
 
-    from ingest.pdf import quote_rects
+    from sisterqa.ingest.pdf import quote_rects
 
     _, _, paper, path = next(r for r in typeset["two-column"] if r[0].doc_id.startswith("semarang"))
     doc = pdfium.PdfDocument(str(path))
@@ -124,7 +124,7 @@ def test_read_json_gives_the_contract_fields(typeset, tmp_path):
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"Plain text notes saved with a .pdf name.\n" * 5)
     out = subprocess.run(
-        [sys.executable, "-m", "app.cli", "read", str(pdf_path), str(CORPUS / "semarang-jung-gu-kendala-sister-city.txt"),
+        [sys.executable, "-m", "sisterqa", "read", str(pdf_path), str(CORPUS / "semarang-jung-gu-kendala-sister-city.txt"),
          str(bad), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert out.returncode == 2, out.stderr  # one file was refused

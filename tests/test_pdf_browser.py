@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.pdfgen import LAYOUTS, paper_pdf
-from ingest.read import read_metadata, read_paper
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
+
+from sisterqa.eval.pdfgen import LAYOUTS, paper_pdf
+from sisterqa.ingest.read import read_metadata, read_paper
 from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +22,7 @@ QUESTION = "What program did the Seoul City government use for policy advocacy?"
 
 @pytest.fixture
 def pdf_server(tmp_path):
-    from index.build import BuildSettings, ingest
+    from sisterqa.index.build import BuildSettings, ingest
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -29,7 +31,7 @@ def pdf_server(tmp_path):
         paper_pdf(read_paper(ROOT / "corpus" / f"{PAPER}.txt", meta), meta, LAYOUTS["two-column"]))
     report = ingest([corpus], tmp_path / "idx", BuildSettings(), root=ROOT)
     assert report.added and not report.failed, report.failed
-    from eval.bench import start_ui, stop_ui
+    from sisterqa.eval.bench import start_ui, stop_ui
 
     log = tmp_path / "server.log"
     proc, url = start_ui(tmp_path / "idx", ROOT, log, timeout=90, corpus_dir=corpus)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.pdfgen import LAYOUTS, paper_pdf
-from ingest.read import read_metadata, read_paper
+from sisterqa.eval.pdfgen import LAYOUTS, paper_pdf
+from sisterqa.ingest.read import read_metadata, read_paper
 
 ROOT = Path(__file__).resolve().parent.parent
 PAPER = "bandung-seoul-smart-city-paradiplomacy"
@@ -19,7 +19,7 @@ PAPER = "bandung-seoul-smart-city-paradiplomacy"
 
 @pytest.fixture(scope="module")
 def pdf_index(tmp_path_factory):
-    from index.build import BuildSettings, ingest
+    from sisterqa.index.build import BuildSettings, ingest
 
     work = tmp_path_factory.mktemp("pdfcorpus")
     corpus = work / "corpus"
@@ -35,9 +35,9 @@ def pdf_index(tmp_path_factory):
 def test_a_pdf_citation_has_its_page_and_boxes(pdf_index):
     import pypdfium2 as pdfium
 
-    from app.page_view import citation_pages, render_page
-    from app.session import ChatSession, Engine
-    from app.settings import load_settings
+    from sisterqa.app.page_view import citation_pages, render_page
+    from sisterqa.app.session import ChatSession, Engine
+    from sisterqa.app.settings import load_settings
 
     s = load_settings({"index_dir": pdf_index / "idx"}, env={}, cwd=pdf_index)
     engine = Engine(s)
@@ -71,8 +71,8 @@ def test_a_pdf_citation_has_its_page_and_boxes(pdf_index):
 
 
 def test_text_citations_have_no_boxes(built_index):
-    from app.session import ChatSession, Engine
-    from app.settings import load_settings
+    from sisterqa.app.session import ChatSession, Engine
+    from sisterqa.app.settings import load_settings
 
     s = load_settings({"index_dir": built_index}, env={}, cwd=ROOT)
     engine = Engine(s)

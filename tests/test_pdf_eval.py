@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the everyday loop is `pytest -m "not slow"`
+
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "allev@5", "allev@10", "mrr@10", "keyfact_recall",
            "citation_validity", "abstention_accuracy", "false_abstention")
@@ -16,10 +18,10 @@ METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "allev@5", "allev@10", "mrr@10",
 
 @pytest.fixture(scope="module")
 def both(built_index, tmp_path_factory):
-    from app.settings import load_settings
-    from eval.corpus import evaluate_corpus
-    from eval.pdfgen import LAYOUTS, generate
-    from eval.run import GOLD, evaluate
+    from sisterqa.app.settings import load_settings
+    from sisterqa.eval.corpus import evaluate_corpus
+    from sisterqa.eval.pdfgen import LAYOUTS, generate
+    from sisterqa.eval.run import GOLD, evaluate
 
     work = tmp_path_factory.mktemp("pdf-eval")
     generate(ROOT / "corpus", work / "pdfs", LAYOUTS["two-column"])
@@ -33,7 +35,7 @@ def test_the_pdf_corpus_is_indexed_apart_with_its_titles(both):
     _, pdf = both
     assert pdf["corpus"]["papers"] == 5 and not pdf["corpus"]["failed"]
     assert ".sisterqa-corpora" in pdf["corpus"]["index_dir"]
-    from index.store import open_snapshot
+    from sisterqa.index.store import open_snapshot
 
     meta = json.loads((ROOT / "corpus" / "metadata.json").read_text(encoding="utf-8"))
     titles = {p["path"].rsplit("/", 1)[-1]: p["title"] for p in open_snapshot(pdf["corpus"]["index_dir"]).papers}

@@ -1,7 +1,7 @@
 """Reliability and security (issue 7): bad files, killed and concurrent ingests, damaged
 indexes, a mismatched embedder, hostile text and odd questions.
 
-Everything runs for real: the CLI as a subprocess (``python -m app.cli``), real
+Everything runs for real: the CLI as a subprocess (``python -m sisterqa``), real
 files, real SIGKILLs, real threads. Fresh ingests use a small generated
 project (two short papers) so the whole file stays within a few minutes.
 """
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from index.build import BuildSettings, ingest
-from index.errors import IngestLocked
-from index.search import Searcher
-from index.store import IndexDir, load_version, open_snapshot
+from sisterqa.index.build import BuildSettings, ingest
+from sisterqa.index.errors import IngestLocked
+from sisterqa.index.search import Searcher
+from sisterqa.index.store import IndexDir, load_version, open_snapshot
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -36,7 +36,7 @@ def cli(*args, cwd: Path, env: dict | None = None, timeout: float = 300) -> subp
     base = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
     base.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "sisterqa", *args], cwd=cwd, capture_output=True, text=True,
         env={**base, **(env or {})}, timeout=timeout,
     )
 
@@ -44,7 +44,7 @@ def cli(*args, cwd: Path, env: dict | None = None, timeout: float = 300) -> subp
 def start_cli(*args, cwd: Path) -> subprocess.Popen:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", *args], cwd=cwd, env=base,
+        [sys.executable, "-m", "sisterqa", *args], cwd=cwd, env=base,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -325,8 +325,8 @@ def test_sigkill_midway_leaves_the_previous_index_answering(project):
 
 
 def test_search_never_errors_while_ingest_swaps_the_index(project):
-    from app.session import Engine
-    from app.settings import load_settings
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import load_settings
 
     index_dir = index_of(project)
     extra = project / "corpus" / "kupang-darwin.md"
@@ -550,8 +550,8 @@ def test_empty_search_query_is_a_clear_error(built_index, tmp_path):
 
 
 def test_odd_questions_in_the_engine(built_index):
-    from app.session import BadQuestion, Engine
-    from app.settings import load_settings
+    from sisterqa.app.session import BadQuestion, Engine
+    from sisterqa.app.settings import load_settings
 
     engine = Engine(load_settings({"index_dir": str(built_index)}, env={}))
     for question, message in QUESTIONS:

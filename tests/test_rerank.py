@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from index.rerank import RerankerUnavailable
-from index.search import SearchSettings, Searcher
+from sisterqa.index.rerank import RerankerUnavailable
+from sisterqa.index.search import SearchSettings, Searcher
 
 
 def test_cross_encoder_reorders_the_fused_candidates(built_index, monkeypatch):

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import packs
-from index.bm25 import BM25Index, BM25Shard, build_shards
-from index.build import BuildSettings, ingest
-from index.store import open_snapshot, read_passages, read_vectors
+from sisterqa.index import packs
+from sisterqa.index.bm25 import BM25Index, BM25Shard, build_shards
+from sisterqa.index.build import BuildSettings, ingest
+from sisterqa.index.store import open_snapshot, read_passages, read_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ def test_packed_snapshot_reads_what_the_paper_files_hold(built_index):
 
 
 def test_bm25_of_the_packs_scores_as_one_bm25s_index(built_index):
-    from index.build import embed_text
+    from sisterqa.index.build import embed_text
 
     snap = open_snapshot(built_index)
     texts, langs = [], []
@@ -65,7 +65,7 @@ def test_bm25_of_the_packs_scores_as_one_bm25s_index(built_index):
 
 
 def test_sharded_bm25_merges_with_global_idf(tmp_path):
-    from eval.bench import synthetic_texts
+    from sisterqa.eval.bench import synthetic_texts
 
     texts = synthetic_texts(3000, seed=11, words=60)
     langs = ["en"] * len(texts)
@@ -96,7 +96,7 @@ def _tiny(i: int) -> str:
 
 
 def test_incremental_add_reuses_packs_bm25_and_vectors(work_copy):
-    from index.embed import make_embedder
+    from sisterqa.index.embed import make_embedder
 
     index_dir = work_copy / ".sisterqa"
     before = open_snapshot(index_dir)
@@ -151,8 +151,9 @@ def test_a_packed_snapshot_survives_its_version_being_deleted(built_index, tmp_p
     assert len(snap.sentences(want[0].doc_id)[0])
 
 
+@pytest.mark.slow
 def test_scale_e2e_small_index_answers_through_the_engine(tmp_path):
-    from eval.scale_e2e import build_synthetic, time_answers
+    from sisterqa.eval.scale_e2e import build_synthetic, time_answers
 
     b = build_synthetic(tmp_path / "idx", 1200, n_queries=6)
     assert b["passages"] == 1200 and b["papers"] == 24 and len(b["query_list"]) == 6
@@ -164,12 +165,13 @@ def test_scale_e2e_small_index_answers_through_the_engine(tmp_path):
     assert q["queries_timed"] == 5 and q["answers_with_citations"] == 5  # verified citations, every query
 
 
+@pytest.mark.slow
 def test_bench_only_scale_e2e_prints_the_contract_fields(tmp_path):
     import json
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "scale_e2e", "--quick", "--json",
+    r = subprocess.run([sys.executable, "-m", "sisterqa", "bench", "--only", "scale_e2e", "--quick", "--json",
                         "--e2e-sizes", "2000"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     b = json.loads(r.stdout)
@@ -180,7 +182,7 @@ def test_bench_only_scale_e2e_prints_the_contract_fields(tmp_path):
         assert isinstance(row[key], (int, float)) and row[key] > 0, key
     assert row["query_ms_p95"] >= row["query_ms_p50"]
     assert row["add_one_paper"]["vectors_appended"] is True  # the add did not rebuild the vector index
-    bad = subprocess.run([sys.executable, "-m", "app.cli", "bench", "--only", "nosuch"], cwd=ROOT,
+    bad = subprocess.run([sys.executable, "-m", "sisterqa", "bench", "--only", "nosuch"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown bench section" in bad.stderr
 
@@ -220,7 +222,7 @@ def test_candidate_only_search_keeps_the_exact_ranking_on_the_corpus(built_index
     import json
     from dataclasses import replace
 
-    from index.search import SearchSettings, Searcher
+    from sisterqa.index.search import SearchSettings, Searcher
 
     exact = Searcher(built_index)
     cand = Searcher(built_index, replace(SearchSettings(), exact_max=0), embedder=exact.embedder)
@@ -243,8 +245,8 @@ def test_lazy_router_routes_as_the_full_router(built_index):
     over the same papers it picks the same papers as the router that counts every word first."""
     import json
 
-    from index.routing import LazyRouter
-    from index.search import Searcher
+    from sisterqa.index.routing import LazyRouter
+    from sisterqa.index.search import Searcher
 
     s = Searcher(built_index)
     full, snap = s.router(), s.snapshot
@@ -260,7 +262,7 @@ def test_lazy_router_routes_as_the_full_router(built_index):
 
 
 def test_file_array_reads_slices_and_rows_and_survives_deletion(tmp_path):
-    from index.filearray import FileArray
+    from sisterqa.index.filearray import FileArray
 
     a = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
     np.save(tmp_path / "a.npy", a)
@@ -286,7 +288,7 @@ def test_bm25_shards_keep_the_roots_their_tokenising_found(built_index):
     and they are PySastrawi's roots."""
     import json
 
-    from index.lexicon import _sastrawi
+    from sisterqa.index.lexicon import _sastrawi
 
     snap = open_snapshot(built_index)
     roots: dict = {}

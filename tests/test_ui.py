@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import ui_helpers as h
-from app.settings import load_settings
-from index.store import open_snapshot
-from ingest.read import doc_id_for
+from sisterqa.app import ui_helpers as h
+from sisterqa.app.settings import load_settings
+from sisterqa.index.store import open_snapshot
+from sisterqa.ingest.read import doc_id_for
 
 ROOT = Path(__file__).resolve().parent.parent
 UI = str(ROOT / "app" / "ui.py")
@@ -363,7 +363,7 @@ def test_whitespace_question_leaves_no_empty_bubble(monkeypatch, index_copy):
 
 
 def test_upload_messages_name_once_and_count_every_failure():
-    from index.build import IngestReport
+    from sisterqa.index.build import IngestReport
 
     report = IngestReport(added=["corpus/a.md"], failed=[("/x/corpus/b.pdf", "is a corrupt PDF")], chunks=9)
     outcome = h.UploadOutcome(
@@ -381,7 +381,7 @@ def test_upload_messages_name_once_and_count_every_failure():
 
 def test_uploads_stay_in_the_corpus_when_indexing_cannot_run(work_copy):
     """Another ingest holds the lock: the checked upload is kept (and says so), not deleted."""
-    from index.store import IndexDir
+    from sisterqa.index.store import IndexDir
 
     settings = load_settings(env={}, cwd=work_copy)
     with IndexDir(work_copy / ".sisterqa").lock():

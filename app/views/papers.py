@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import ui_helpers as h
-from app.metadata import BadMetadata, clean_fields, save_metadata
-from ingest.errors import SisterQAError
+from sisterqa.app import ui_helpers as h
+from sisterqa.app.metadata import BadMetadata, clean_fields, save_metadata
+from sisterqa.ingest.errors import SisterQAError
 
 LANGUAGES = {"en": "English", "id": "Indonesian"}
 
@@ -56,7 +56,7 @@ def _paper_form(p: dict, engine, s, lock) -> None:
 
 def save(p: dict, form: dict, engine, s, lock) -> None:
     """Save the corrected metadata, publish it with an incremental ingest, refresh the engine."""
-    from index.build import ingest
+    from sisterqa.index.build import ingest
 
     try:
         fields = clean_fields(**form)

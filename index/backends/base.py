@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.errors import SisterQAError
+from sisterqa.ingest.errors import SisterQAError
 
 
 class BackendUnavailable(SisterQAError):
