@@ -11,9 +11,9 @@ from __future__ import annotations
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 
-from .answer import Answer, Citation, short_title
-from .extract import Candidate
+from .answer import Answer, Citation
 from .question import FACT_PATTERNS, Question
+from .sentences import Candidate
 
 
 def order(chosen: list[Candidate], q: Question) -> list[Candidate]:
@@ -81,12 +81,3 @@ def compose(q: Question, chosen: list[Candidate], hits: list[Hit], snapshot: Sna
             text = " ".join(lines)
     return Answer(question=q.text, text=text, citations=tuple(citations), hits=tuple(hits), abstained=False)
 
-
-def side_label(text: str) -> str:
-    return " ".join(text.split()).strip(" ,.;:")
-
-
-def paper_label(snapshot: Snapshot, doc_id: str) -> str:
-    meta = snapshot.paper_meta(doc_id)
-    lang = {"id": "Indonesian", "en": "English"}.get(meta.get("language", ""), "")
-    return f"{short_title(meta['title'], 60)}" + (f" ({lang})" if lang else "")

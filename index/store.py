@@ -182,6 +182,17 @@ class Snapshot:
     def papers(self) -> list[dict]:
         return self.manifest["papers"]
 
+    def memo(self, kind: str, key, make, limit: int = 512):
+        """``make()`` computed once per (kind, key) for this index version and kept with it (the
+        readers' per-index caches live here, not in module globals); at most ``limit`` keys a kind,
+        the oldest dropped first."""
+        table = self._cache.setdefault(f"memo:{kind}", {})
+        if key not in table:
+            if len(table) >= limit:
+                table.pop(next(iter(table)))
+            table[key] = make()
+        return table[key]
+
     def _doc_index(self) -> dict[str, int]:
         if "doc_index" not in self._cache:
             self._cache["doc_index"] = {p["doc_id"]: i for i, p in enumerate(self.papers)}

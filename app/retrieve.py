@@ -1,0 +1,148 @@
+"""A turn's query and its ranked passages: follow-ups, focus, and comparisons searched side by side.
+
+``Retriever.query`` analyses the question once (``Query``); ``Retriever.rank``
+searches the index for it, for a comparison also within each side's papers, and
+fills in the papers the question is about (focus) and its sides, which the
+answerer then reads from the same ``Query``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sisterqa.index.fusion import interleave
+from sisterqa.index.lexicon import lexicon
+from sisterqa.index.search import Hit, Searcher
+
+from .answer import short_title
+from .query import Query, TurnSettings, entities, query_terms
+from .question import analyse, question_type
+
+
+class Retriever:
+    """Builds each turn's ``Query`` and ranks passages for it."""
+
+    def __init__(self, searcher: Searcher, settings: TurnSettings = TurnSettings()):
+        self.searcher = searcher
+        self.settings = settings
+
+    @property
+    def snapshot(self):
+        return self.searcher.snapshot
+
+    # ------------------------------------------------------------ the query
+
+    def query(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None) -> Query:
+        """The turn's ``Query``: analysis, names, follow-up or not, search text and vector."""
+        q = analyse(question)
+        history = tuple(history)
+        names = tuple(self.searcher.router().names(question))
+        followup = bool(history) and self.settings.followup != "none"
+        context = history if followup else ()
+        search_text = self._search_text(question, context)
+        return Query(
+            question=q, names=names, terms=query_terms(q, list(names), lexicon()), history=history,
+            followup=followup, context=context, search_text=search_text,
+            vector=self._vector(question, search_text, context),
+            doc_ids=frozenset(doc_ids) if doc_ids else None,
+        )
+
+    def _search_text(self, question: str, context: tuple[str, ...]) -> str:
+        """The text BM25 searches: a follow-up carries the earlier turn along."""
+        if not context:
+            return question
+        if self.settings.followup == "entities":
+            return f"{question} {' '.join(entities(context[-1]))}".strip()
+        return f"{context[-1]} {question}"
+
+    def _vector(self, question: str, search_text: str, context: tuple[str, ...]) -> np.ndarray:
+        """The dense query: the question plus the earlier turn's vector, or of the search text."""
+        if context and self.settings.followup == "vector":
+            v = self.searcher.embedder.embed_queries([question, context[-1]])
+            q = v[0] + self.settings.followup_weight * v[1]
+            return q / np.linalg.norm(q)
+        return self.searcher.embed_query(search_text)
+
+    # ------------------------------------------------------------ ranking
+
+    def rank(self, query: Query, depth: int | None = None) -> tuple[Query, list[Hit]]:
+        """The ranked passages for ``query`` (``depth`` of them), and the query with its focus and sides.
+
+        A comparison that names two or more sides also searches within each side's papers and
+        interleaves the sides' best passages with the general ranking's.
+        """
+        s = self.settings
+        doc_ids = set(query.doc_ids) if query.doc_ids else None
+        k = max(10, self.searcher.settings.k, depth or 0)
+        hits = self.searcher.search(query.search_text, k=k, doc_ids=doc_ids, query_vec=query.vector)
+        view = _papers_of(hits)
+        router = self.searcher.router(view)
+        names = tuple(router.names(query.text))  # a large index routes among the papers found
+        if names != query.names:
+            query = replace(query, names=names, terms=query_terms(query.question, list(names), lexicon()))
+        focus = self.focus(query, view)
+        sides = self.sides(query, focus, view) if query.qtype == "compare" else []
+        if s.compare_sides and len(sides) > 1:  # each side's best passages, in turn, then the rest
+            per_side = [self.searcher.search(query.search_text, k=k, query_vec=query.vector,
+                                             doc_ids=docs & doc_ids if doc_ids else docs)
+                        for _, docs in sides]
+            if s.side_merge == "global-first":
+                merged = interleave([hits[:s.side_depth], *[p[:s.side_depth] for p in per_side]],
+                                    s.side_depth * (len(sides) + 1), key=lambda h: h.passage.passage_id)
+            else:
+                merged = interleave(per_side, s.side_depth * len(sides), key=lambda h: h.passage.passage_id)
+            merged = _fill(merged, hits, k)
+            hits = [replace(h, rank=i + 1) for i, h in enumerate(merged)]
+        if doc_ids:
+            focus &= doc_ids
+            sides = [(label, docs & doc_ids) for label, docs in sides if docs & doc_ids]
+        return replace(query, focus=frozenset(focus), sides=tuple(sides)), hits
+
+    def focus(self, query: Query, view: set[str] | None = None) -> set[str]:
+        """The papers a question is about: those its names point to, else those of the earlier turns
+        it leans on (``view``: the papers its passages come from, among which a large index routes)."""
+        router = self.searcher.router(view)
+        for text in [query.text, *reversed(query.context)]:
+            f = router.focus(text, by_groups=question_type(text) == "compare")
+            if f:
+                return f
+        return set()
+
+    def sides(self, query: Query, focus: set[str], view: set[str] | None = None) -> list[tuple[str, set[str]]]:
+        """For a comparison: each side the question names (a partnership, a city, a paper) and its papers."""
+        router = self.searcher.router(view)
+        sides: list[tuple[str, set[str]]] = []
+        for g, docs in router.group_papers(query.text):
+            for i, (label, other) in enumerate(sides):
+                if docs == other or docs < other:
+                    break
+                if docs > other:
+                    sides[i] = (side_label(g.text), docs)
+                    break
+            else:
+                sides.append((side_label(g.text), docs))
+        if len(sides) < 2 and len(focus) > 1:  # one partnership, several papers: each paper is a side
+            sides = [(paper_label(self.snapshot, d), {d}) for d in sorted(focus)]
+        return sides
+
+
+def side_label(text: str) -> str:
+    return " ".join(text.split()).strip(" ,.;:")
+
+
+def paper_label(snapshot, doc_id: str) -> str:
+    meta = snapshot.paper_meta(doc_id)
+    lang = {"id": "Indonesian", "en": "English"}.get(meta.get("language", ""), "")
+    return f"{short_title(meta['title'], 60)}" + (f" ({lang})" if lang else "")
+
+
+def _papers_of(hits) -> set[str]:
+    return {h.passage.doc_id for h in hits}
+
+
+def _fill(first: list, rest: list, k: int) -> list:
+    """``first``, then the passages of ``rest`` not in it, up to ``k``."""
+    ids = {h.passage.passage_id for h in first}
+    return (first + [h for h in rest if h.passage.passage_id not in ids])[:k]
