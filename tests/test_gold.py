@@ -190,14 +190,19 @@ def test_unanswerable_items_have_no_evidence(items):
 
 
 def test_history_only_for_followups(items):
+    """Follow-ups lean on 1-2 earlier turns. An unanswerable item may carry one earlier, unrelated
+    turn (a new topic asked right after another question: issue 20); other types stand alone."""
     problems = []
     for item in items:
         history = item.get("history", [])
         if item.get("type") == "followup":
             if not 1 <= len(history) <= 2:
                 problems.append(f"{_label(item)}: followup must have 1-2 history questions, got {len(history)}")
+        elif item.get("type") == "unanswerable":
+            if len(history) > 1:
+                problems.append(f"{_label(item)}: unanswerable item may have at most 1 earlier turn, got {len(history)}")
         elif history:
-            problems.append(f"{_label(item)}: only followup items may have a history, got {history!r}")
+            problems.append(f"{_label(item)}: only followup and unanswerable items may have a history, got {history!r}")
     assert not problems, "\n".join(problems)
 
 
