@@ -65,6 +65,7 @@ class Answer:
     notice: str | None = None  # e.g. why the LLM answer fell back to extractive
     unsupported: tuple[str, ...] = ()  # LLM sentences without a citation
     retrieval_query: str = ""
+    followup: bool = False  # earlier turns shaped this answer's retrieval (a follow-up, not a new topic)
 
     def to_json(self, snapshot: Snapshot | None = None) -> dict:
         d = {
@@ -75,6 +76,7 @@ class Answer:
             "passages": [passage_json(h, snapshot) for h in self.hits],
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
             "mode": self.mode,
+            "followup": self.followup,
         }
         if self.notice:
             d["notice"] = self.notice

@@ -25,7 +25,8 @@ class TurnSettings:
 
     followup: str = "vector"  # how earlier turns feed retrieval: concat, vector, entities, none
     followup_weight: float = 0.5  # "vector": weight of the earlier turn's vector
-    decide_followup: bool = False  # False: every turn with history is a follow-up; True: decided per turn
+    decide_followup: bool = True  # decided per turn (``refers_back``); False: every turn with history is one
+    context_turns: int = 3  # a follow-up carries at most this many earlier turns (back to one that stood alone)
     compare_sides: bool = True  # a comparison retrieves for each side it names, then merges
     answer_depth: int = 30  # passages ranked for the answerer's passage prior (the first k are shown)
     side_depth: int = 3  # … taking this many passages of each side first
@@ -100,3 +101,34 @@ def entities(text: str) -> list[str]:
     """Names, numbers and acronyms of a sentence: what a follow-up's pronouns refer to."""
     words = re.findall(r"[\w][\w\-’']*", text)
     return [w for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or w.isupper() or w[:1].isdigit()]
+
+
+# Words that lean on an earlier turn: pronouns and demonstratives of both languages. "that" only where it
+# points at something ("that document", "that?"), not where it opens a clause ("shows that the …").
+# "it", "its" and "this" are weak: a question that names its own subject often uses them of it
+# ("… chose Daejeon as its sister city", "when it comes to").
+_WEAK_EN = re.compile(r"\b(it|its|itself|this)\b", re.I)
+_ANAPHOR_EN = re.compile(
+    r"\b(they|them|their|theirs|themselves|he|him|his|she|her|hers|these|those|"
+    r"such|the same|the former|the latter|the two|similar)\b|"
+    r"(?<!is )(?<!are )(?<!was )(?<!were )\bthere\b(?!\s+(is|are|was|were|be|been|any)\b)", re.I)
+_THAT = re.compile(r"\b[Tt]hat\b(?!\s+((?i:the|a|an|it|its|they|he|she|we|there|this|these|those|is|was|were|are|"
+                   r"has|had|have|will|would|can|could)\b|[A-Z]|\d))")
+_ANAPHOR_ID = re.compile(r"\b(itu|tersebut|mereka|dia|ia|beliau|sana|tadi|(?!saat|hari|tahun|masa|waktu|kini)\w+ ini)\b",
+                         re.I)
+# A turn that opens by carrying the earlier one on ("And why …?", "What about …?", "Lalu …?").
+_ELLIPTIC = re.compile(r"^\W*(and|but|also|so|then|what about|how about|and what about|dan|lalu|terus|lantas|"
+                       r"kalau|bagaimana dengan|sedangkan|juga)\b", re.I)
+
+
+def refers_back(question: Question, names: tuple[str, ...], own_subject: bool = False) -> tuple[bool, bool]:
+    """(leans on an earlier turn, opens by carrying it on). A question leans on an earlier turn when it
+    uses a pronoun or demonstrative (only a strong one when it names papers of its own: ``own_subject``),
+    opens elliptically, or has no subject of its own (no name and at most one content word: "Why?",
+    "Kapan ditandatangani?")."""
+    text = question.text
+    elliptic = bool(_ELLIPTIC.search(text))
+    anaphor = bool(_ANAPHOR_EN.search(text) or _THAT.search(text) or _ANAPHOR_ID.search(text)
+                   or (not own_subject and _WEAK_EN.search(text)))
+    bare = not names and len(question.terms) <= 1
+    return anaphor or elliptic or bare, elliptic

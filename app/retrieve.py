@@ -17,7 +17,7 @@ from sisterqa.index.lexicon import lexicon
 from sisterqa.index.search import Hit, Searcher
 
 from .answer import short_title
-from .query import Query, TurnSettings, entities, query_terms
+from .query import Query, TurnSettings, entities, query_terms, refers_back
 from .question import analyse, question_type
 
 
@@ -38,19 +38,50 @@ class Retriever:
         """The turn's ``Query``: analysis, names, follow-up or not, search text and vector."""
         q = analyse(question)
         history = tuple(history)
-        names = tuple(self.searcher.router().names(question))
-        followup = bool(history) and self.settings.followup != "none"
-        context = history if followup else ()
+        router = self.searcher.router()
+        names = tuple(router.names(question))
+        context = self.context(q, history, router)
         search_text = self._search_text(question, context)
         return Query(
             question=q, names=names, terms=query_terms(q, list(names), lexicon()), history=history,
-            followup=followup, context=context, search_text=search_text,
+            followup=bool(context), context=context, search_text=search_text,
             vector=self._vector(question, search_text, context),
             doc_ids=frozenset(doc_ids) if doc_ids else None,
         )
 
+    def context(self, q, history: tuple[str, ...], router) -> tuple[str, ...]:
+        """The earlier turns a question leans on, oldest first (empty: it stands alone).
+
+        Each turn is judged against the one before it (``refers_back``): it leans on it when it opens
+        elliptically ("And why …?"), or uses a pronoun or demonstrative or has no subject of its own,
+        unless it names other papers than the earlier turn was about. A follow-up carries the turns back
+        to the last one that stood alone (at most ``context_turns``).
+        """
+        s = self.settings
+        if not history or s.followup == "none":
+            return ()
+        if not s.decide_followup:
+            return history
+        turns = [*history, q.text]
+        leans, about = [False], [router.focus(turns[0], by_groups=question_type(turns[0]) == "compare")]
+        for i in range(1, len(turns)):
+            a = q if i == len(turns) - 1 else analyse(turns[i])
+            own = router.focus(a.text, by_groups=a.qtype == "compare")
+            refers, elliptic = refers_back(a, tuple(router.names(a.text)), own_subject=bool(own))
+            other = bool(own and about[-1] and not own & about[-1])  # names other papers
+            follow = elliptic or (refers and not other)
+            leans.append(follow)
+            about.append(own or (about[-1] if follow else set()))
+        if not leans[-1]:
+            return ()
+        start = len(turns) - 2
+        while start > 0 and leans[start] and len(turns) - 1 - start < s.context_turns:
+            start -= 1
+        return tuple(turns[start:-1])
+
     def _search_text(self, question: str, context: tuple[str, ...]) -> str:
-        """The text BM25 searches: a follow-up carries the earlier turn along."""
+        """The text BM25 searches: a follow-up carries the nearest earlier turn along (the whole chain
+        is for focus: carried into the search, its first turn outweighs what the follow-up asks)."""
         if not context:
             return question
         if self.settings.followup == "entities":

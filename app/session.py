@@ -95,6 +95,7 @@ class Engine:
             timings={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000},
             notice=answer.notice or notice,
             retrieval_query=query.search_text,
+            followup=query.followup,
         )
 
     def _llm_enabled(self) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from sisterqa.ingest.load import load
 from sisterqa.ingest.normalize import normalize
 
-from . import metrics
+from . import metrics, variants
 from .baselines import BM25Baseline, VanillaBaseline, vanilla_chunks
 
 GOLD = Path(__file__).resolve().parent / "gold.jsonl"
@@ -63,8 +63,27 @@ def groups(items: list[dict], doc_language: dict[str, str]) -> dict[str, list[in
     return dict(sorted(out.items()))
 
 
+def new_topic_section(engine, items: list[dict], alone: list[dict], texts: dict) -> dict:
+    """The self-contained items asked after an unrelated question, against the same items alone,
+    over all of them and for each split (``eval.variants.new_topic``)."""
+    pairs = variants.new_topic(items)
+    after, _ = run_system(engine, [v for _, v in pairs])
+    keys = [k for k in SUMMARY_METRICS if not k.startswith("latency")]
+    out = {"n": len(pairs)}
+    for name in ("all", *SPLITS):
+        idx = [k for k, (i, _) in enumerate(pairs) if name == "all" or items[i].get("split") == name]
+        if not idx:
+            continue
+        sub = [pairs[k][1] for k in idx]
+        m_alone = metrics.compute(sub, [alone[pairs[k][0]] for k in idx], texts)
+        m_after = metrics.compute(sub, [after[k] for k in idx], texts)
+        out[name] = {"n": len(idx), **variants.compare(m_alone, m_after, keys)}
+    out["followup_share"] = sum(a.get("followup", False) for a in after) / max(1, len(after))
+    return out
+
+
 def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
-             progress=lambda msg: None) -> dict:
+             progress=lambda msg: None, new_topic: bool = True) -> dict:
     """Run the whole evaluation; return the contract's JSON with breakdowns and predictions."""
     from sisterqa.app.session import Engine
 
@@ -122,6 +141,9 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
             for g, gi in groups(sub, doc_language).items() for gi in [[idx[j] for j in gi]]}}
     if splits:
         result["splits"] = splits
+    if new_topic:
+        progress("new-topic variant")
+        result["new_topic"] = new_topic_section(engine, items, runs["system"][0], texts)
     result["runtime_s"] = round(time.perf_counter() - t0, 2)
     result["timing_s"] = {k: round(v, 2) for k, v in timing.items()}
     result["_predictions"] = runs["system"][0]

@@ -90,3 +90,12 @@ def work_copy(tmp_path, built_index) -> Path:
     copy_corpus(tmp_path / "corpus")
     shutil.copytree(built_index, tmp_path / ".sisterqa")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def engine(built_index):
+    """An Engine over the built index (read-only), with the default settings."""
+    from sisterqa.app.session import Engine
+    from sisterqa.app.settings import load_settings
+
+    return Engine(load_settings({"index_dir": str(built_index)}, env={}, cwd=ROOT))

@@ -332,7 +332,7 @@ def test_prompt_holds_passages_as_delimited_data(injected_index, fake_llm, llm):
     # a model that obeys the paper: no citation, so the user still gets the extractive answer
     llm.respond = lambda req: (200, chat_reply("HACKED"), 0.0)
     history = ["Which gardens exchanged staff between Bogor and Kyoto?"]
-    question = "Why did the botanical garden exchange between Bogor and Kyoto end?"
+    question = "Why did that exchange end?"  # a follow-up: the earlier turn goes to the LLM too
     answer = ChatSession(engine, history=list(history)).ask(question)
     assert answer.mode == "extractive" and "HACKED" not in answer.text
     assert "cited none of the passages" in answer.notice
