@@ -66,6 +66,8 @@ class Answer:
     unsupported: tuple[str, ...] = ()  # LLM sentences without a citation
     retrieval_query: str = ""
     followup: bool = False  # earlier turns shaped this answer's retrieval (a follow-up, not a new topic)
+    confidence: float | None = None  # P(right): for an answer, that its citations hold what was asked;
+    # for an abstention, that the papers indeed do not answer (app.confidence)
 
     def to_json(self, snapshot: Snapshot | None = None) -> dict:
         d = {
@@ -78,6 +80,8 @@ class Answer:
             "mode": self.mode,
             "followup": self.followup,
         }
+        if self.confidence is not None:
+            d["confidence"] = round(float(self.confidence), 4)
         if self.notice:
             d["notice"] = self.notice
         if self.unsupported:

@@ -13,7 +13,7 @@ the next ones only while they stay close to it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 from sisterqa.ingest.normalize import normalize
 
+from .confidence import evidence, judge_for
 from .learned import Learned
 from .query import Query, QueryTerms
 from .question import FACT_PATTERNS, Question
@@ -76,6 +77,7 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.learned = learned
         self.weights = dict(learned.weights)
+        self.judge = judge_for(learned)
 
     @staticmethod
     def paper(snapshot: Snapshot, doc_id: str) -> PaperSentences:
@@ -157,34 +159,55 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: -c.score)
         return out
 
+    def draft(self, query: Query, hits: list[Hit], snapshot: Snapshot) -> "Draft":
+        """The candidates, the sentences an answer would quote, and the evidence for judging it."""
+        s = self.settings
+        cands = self.candidates(query, hits, snapshot)
+        lacks = bool(cands) and lacks_asked_fact(query.question, cands, s.fact_window, s.fact_tie)
+        chosen = choose(cands, query.question, s, list(query.sides) or None)
+        return Draft(cands, chosen, evidence(query, cands, chosen, hits, lacks), lacks)
+
     def answer(self, query: Query, hits: list[Hit], snapshot: Snapshot, shown: int = 10):
-        """The cited answer to ``query`` (an abstention when the papers do not give what it asks).
+        """The cited answer to ``query``, or an abstention when the confidence in it is too low
+        (``app.confidence``): every response carries its confidence.
 
         ``hits`` are the ranked passages (their scores are the passage prior); the first ``shown``
         are the answer's passages, followed by any cited passage ranked lower.
         """
         from .answer import abstain
+
+        d = self.draft(query, hits, snapshot)
+        j = self.judge.judge(d.evidence) if d.chosen else None
+        if j is None or j.abstain:
+            a = abstain(query.text, hits[:shown], snapshot, kind=query.question.kind if d.lacks_kind else None)
+            return replace(a, confidence=j.confidence if j else 1.0)
+        return replace(self.write(query, d, hits, snapshot, shown), confidence=j.confidence)
+
+    @staticmethod
+    def write(query: Query, d: "Draft", hits: list[Hit], snapshot: Snapshot, shown: int = 10):
+        """The answer that quotes the draft's chosen sentences (whatever its confidence)."""
         from .compose import compose
 
-        s = self.settings
-        q, sides = query.question, list(query.sides) or None
-        cands = self.candidates(query, hits, snapshot)
-        top = hits[:shown]
-        floor = self.learned.abstain_below  # calibrated for the embedder's cosines (None: not applied)
-        if not cands or (floor is not None and max(c.sim for c in cands) < floor):
-            return abstain(q.text, top, snapshot)
-        if lacks_asked_fact(q, cands, s.fact_window, s.fact_tie):
-            return abstain(q.text, top, snapshot, kind=q.kind)
-        chosen = [_with_hit(c, snapshot) for c in choose(cands, q, s, sides)]
+        chosen = [_with_hit(c, snapshot) for c in d.chosen]
         # Cited passages that retrieval ranked lower are added to the passages shown, after the ranked ones.
-        shown = list(top)
+        shown = list(hits[:shown])
         ids = {h.passage.passage_id for h in shown}
         for c in chosen:
             if c.hit.passage.passage_id not in ids:
                 ids.add(c.hit.passage.passage_id)
                 shown.append(Hit(passage=c.hit.passage, rank=len(shown) + 1, scores=dict(c.hit.scores)))
                 c.hit = shown[-1]
-        return compose(q, chosen, shown, snapshot, sides)
+        return compose(query.question, chosen, shown, snapshot, list(query.sides) or None)
+
+
+@dataclass
+class Draft:
+    """What the answerer would say before deciding whether to say it."""
+
+    cands: list[Candidate]  # every candidate sentence, best first
+    chosen: list[Candidate]  # the sentences an answer would quote
+    evidence: dict  # ``app.confidence.EVIDENCE``
+    lacks_kind: bool  # the question asks for a kind of fact no best sentence gives
 
 
 def _informative_overlap(cands: list[Candidate]) -> None:

@@ -83,6 +83,7 @@ class Query:
     doc_ids: frozenset | None = None  # a paper filter: nothing outside it is searched or quoted
     focus: frozenset = frozenset()  # the papers it is about (after ranking)
     sides: tuple = ()  # a comparison: (label, papers) per side it names
+    unknown_names: float = 0.0  # share of its names that no indexed paper uses (after ranking)
 
     @property
     def text(self) -> str:

@@ -129,7 +129,8 @@ class Retriever:
         if doc_ids:
             focus &= doc_ids
             sides = [(label, docs & doc_ids) for label, docs in sides if docs & doc_ids]
-        return replace(query, focus=frozenset(focus), sides=tuple(sides)), hits
+        unknown = sum(1 for n in names if not router.name_scores(n)[0]) / len(names) if names else 0.0
+        return replace(query, focus=frozenset(focus), sides=tuple(sides), unknown_names=unknown), hits
 
     def focus(self, query: Query, view: set[str] | None = None) -> set[str]:
         """The papers a question is about: those its names point to, else those of the earlier turns

