@@ -81,3 +81,28 @@ def compose(q: Question, chosen: list[Candidate], hits: list[Hit], snapshot: Sna
             text = " ".join(lines)
     return Answer(question=q.text, text=text, citations=tuple(citations), hits=tuple(hits), abstained=False)
 
+
+
+def compose_parts(q: Question, groups: list[tuple[str | None, Question, list[Candidate], str]], hits: list[Hit],
+                  snapshot: Snapshot) -> Answer:
+    """An answer in parts (``app.parts``): each group (label or None, its question, its sentences, a note
+    when it has none) in turn; a labelled group is a bold label, then its sentences one a line; an
+    unlabelled one is its sentences in reading order. A sentence is quoted once."""
+    citations: list[Citation] = []
+    seen: set[tuple[str, int]] = set()
+    blocks = []
+    for label, part_q, chosen, note in groups:
+        lines = []
+        for c in (order(chosen, part_q) if label is None else chosen):
+            if (c.doc_id, c.start) in seen:
+                continue
+            seen.add((c.doc_id, c.start))
+            citations.append(_citation(len(citations) + 1, c, snapshot))
+            lines.append(_line(c, len(citations), q.lang))
+        if label is None:
+            if lines:
+                blocks.append(" ".join(lines))
+        elif lines or note:
+            blocks.append(f"**{label}**\n" + ("\n".join(f"- {x}" for x in lines) if lines else f"_{note}_"))
+    return Answer(question=q.text, text="\n\n".join(blocks), citations=tuple(citations), hits=tuple(hits),
+                  abstained=False)

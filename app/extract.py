@@ -23,7 +23,7 @@ from sisterqa.ingest.normalize import normalize
 
 from .confidence import evidence, judge_for
 from .learned import Learned
-from .query import Query, QueryTerms
+from .query import Query, QueryTerms, query_terms
 from .question import FACT_PATTERNS, Question
 from .sentences import STATIC, Candidate, PaperSentences, paper_passages, paper_sentences
 
@@ -52,6 +52,8 @@ class AnswerSettings:
     min_probability: float = 0.002  # … and at least this probability
     fact_window: int = 8  # a question asking for a kind of fact abstains when none of these gives one
     fact_tie: float = 0.15  # … with at least this share of the question's (rarity-weighted) words
+    parts: bool = True  # comparisons and questions with several asks answered part by part (app.parts)
+    part_sentences: int = 2  # … each part's best sentences first, then the whole question's
 
 
 def lexical(stems: frozenset, terms: QueryTerms) -> tuple[list[float], float]:
@@ -159,9 +161,9 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: -c.score)
         return out
 
-    def draft(self, query: Query, hits: list[Hit], snapshot: Snapshot) -> "Draft":
+    def draft(self, query: Query, hits: list[Hit], snapshot: Snapshot, settings: AnswerSettings | None = None) -> "Draft":
         """The candidates, the sentences an answer would quote, and the evidence for judging it."""
-        s = self.settings
+        s = settings or self.settings
         cands = self.candidates(query, hits, snapshot)
         lacks = bool(cands) and lacks_asked_fact(query.question, cands, s.fact_window, s.fact_tie)
         chosen = choose(cands, query.question, s, list(query.sides) or None)
@@ -188,16 +190,68 @@ class ExtractiveAnswerer:
         """The answer that quotes the draft's chosen sentences (whatever its confidence)."""
         from .compose import compose
 
-        chosen = [_with_hit(c, snapshot) for c in d.chosen]
-        # Cited passages that retrieval ranked lower are added to the passages shown, after the ranked ones.
-        shown = list(hits[:shown])
-        ids = {h.passage.passage_id for h in shown}
-        for c in chosen:
-            if c.hit.passage.passage_id not in ids:
-                ids.add(c.hit.passage.passage_id)
-                shown.append(Hit(passage=c.hit.passage, rank=len(shown) + 1, scores=dict(c.hit.scores)))
-                c.hit = shown[-1]
-        return compose(query.question, chosen, shown, snapshot, list(query.sides) or None)
+        chosen, shown_hits = _cited(d.chosen, hits[:shown], snapshot)
+        return compose(query.question, chosen, shown_hits, snapshot, list(query.sides) or None)
+
+    def answer_parts(self, query: Query, parts: list, hits: list[Hit], snapshot: Snapshot, shown: int = 10):
+        """The answer of a comparison or a question with several asks, part by part (``app.parts``):
+        each part's best sentences by the full answerer within its own words (a side within its papers)
+        first, so that every part is answered, then the whole question's best sentences up to the
+        answer's length; for a comparison, the papers' own statement of the difference first. It
+        abstains when the whole question and every part would; its confidence is the best of theirs."""
+        from .answer import abstain
+        from .compose import compose_parts
+        from .parts import states_difference
+
+        s = self.settings
+        s_part = replace(s, max_sentences=s.part_sentences, factoid_sentences=s.part_sentences,
+                         max_words=s.max_words // len(parts))
+        whole = self.draft(query, hits, snapshot)
+        drafts = [(label, pq, self.draft(pq, ph, snapshot, s_part)) for label, pq, ph in parts]
+        judged = [self.judge.judge(d.evidence) for d in [whole, *(d for *_, d in drafts)] if d.chosen]
+        answered = [j for j in judged if not j.abstain]
+        if not answered:
+            lacks = whole.lacks_kind or any(d.lacks_kind for *_, d in drafts)
+            a = abstain(query.text, hits[:shown], snapshot, kind=query.question.kind if lacks else None)
+            return replace(a, confidence=min((j.confidence for j in judged), default=1.0))
+        groups: list[tuple[str | None, Question, list[Candidate], str]] = []
+        if query.sides:  # a comparison: the papers' own statement of the difference, when one makes it
+            forms = [query_terms(query.question, label_names(label), None).names for label, _ in query.sides]
+            said = [c for d in [whole, *(d for *_, d in drafts)] for c in d.cands[:10]
+                    if states_difference(c.text, [_mentions(c.text, f) for f in forms])]
+            if said:
+                groups.append((None, query.question, [max(said, key=lambda c: c.prob)], ""))
+        for label, pq, d in drafts:
+            note = "" if label is None else f"The papers do not say this of {label}."
+            groups.append((label, pq.question, list(d.chosen), note))
+        _fill_parts(groups, whole.chosen, dict(query.sides), s, query.question)
+        chosen, shown_hits = _cited([c for *_, cs, _ in groups for c in cs], hits[:shown], snapshot)
+        return replace(compose_parts(query.question, groups, shown_hits, snapshot),
+                       confidence=max(j.confidence for j in answered))
+
+
+def _fill_parts(groups: list, more: list[Candidate], sides: dict, s: AnswerSettings, q: Question) -> None:
+    """Add the whole question's sentences (``more``, best first) to the parts' groups while the answer
+    stays within its length: a sentence goes to the side whose papers hold it (a question's asks: the
+    last group; a comparison's sentence of no side: "Also")."""
+    unique = {(c.doc_id, c.start): c for *_, cs, _ in groups for c in cs}
+    have = set(unique)
+    words = sum(len(c.text.split()) for c in unique.values())
+    n = len(have)
+    limit = s.max_sentences if q.qtype in ("why", "list", "compare") or sides else s.factoid_sentences + 2
+    for c in more:
+        w = len(c.text.split())
+        if (c.doc_id, c.start) in have or words + w > s.max_words or n >= limit:
+            continue
+        label = next((lab for lab, docs in sides.items() if c.doc_id in docs), "Also" if sides else None)
+        target = next((g for g in groups if g[0] == label), None) if label else groups[-1]
+        if target is None:
+            target = (label, q, [], "")
+            groups.append(target)
+        target[2].append(c)
+        have.add((c.doc_id, c.start))
+        words += w
+        n += 1
 
 
 @dataclass
@@ -317,6 +371,31 @@ def lacks_asked_fact(q: Question, cands: list[Candidate], window: int, tie: floa
         if c.features["kind"] and tied and gives_new_fact(q, c.text):
             return False
     return True
+
+
+def _cited(chosen: list[Candidate], shown: list[Hit], snapshot: Snapshot) -> tuple[list[Candidate], list[Hit]]:
+    """The chosen sentences with their passages, and the passages shown: ``shown``, then any cited
+    passage that retrieval ranked lower."""
+    chosen = [_with_hit(c, snapshot) for c in chosen]
+    shown = list(shown)
+    ids = {h.passage.passage_id for h in shown}
+    for c in chosen:
+        if c.hit.passage.passage_id not in ids:
+            ids.add(c.hit.passage.passage_id)
+            shown.append(Hit(passage=c.hit.passage, rank=len(shown) + 1, scores=dict(c.hit.scores)))
+            c.hit = shown[-1]
+    return chosen, shown
+
+
+def label_names(label: str) -> list[str]:
+    """The lower-cased words of a side's label (its names)."""
+    return [w.lower() for w in re.findall(r"[^\W\d_][\w'’]*", label)]
+
+
+def _mentions(text: str, name_forms: list[set]) -> bool:
+    """Whether ``text`` names one of a side's names (any of its forms)."""
+    words = set(normalize(text).split())
+    return any(f & words for f in name_forms)
 
 
 def _with_hit(c: Candidate, snapshot: Snapshot) -> Candidate:

@@ -89,13 +89,22 @@ class Question:
                               r"penelitian|bertujuan|research question|rumusan masalah)\b", self.text, re.I))
 
 
-def question_type(question: str) -> str:
-    """A coarse type that shapes the answer: why, list, compare, when, who, howmany or other."""
+def question_type(question: str, skip: tuple[str, ...] = ()) -> str:
+    """A coarse type that shapes the answer: why, list, compare, when, who, howmany or other
+    (``skip``: types not to consider, e.g. "compare" for one side of a comparison)."""
     q = question.lower()
     for name, pattern in _TYPES:
-        if re.search(pattern, q):
+        if name not in skip and re.search(pattern, q):
             return name
     return "other"
+
+
+# Words that set two things against each other, and a choice between them ("…, X or Y?").
+COMPARE_CUE = re.compile(
+    r"\b(compare|compared|comparison|differ|difference|different|versus|vs\.?|both|similar|similarit\w*|agree|"
+    r"contrast|share|shared|in common|alike|same|either|bandingkan|dibandingkan|perbandingan|perbedaan|"
+    r"persamaan|berbeda|keduanya|sama-sama|serupa)\b", re.I)
+CHOICE = re.compile(r"\b(or|atau)\b", re.I)
 
 
 def fact_kind(question: str) -> str | None:
@@ -115,6 +124,6 @@ def content_terms(text: str) -> tuple[str, ...]:
                                and w not in STOP_ID and (len(w) > 2 or w.isdigit())))
 
 
-def analyse(question: str, lang: str | None = None) -> Question:
-    return Question(question, lang or detect_language(question), question_type(question),
+def analyse(question: str, lang: str | None = None, skip: tuple[str, ...] = ()) -> Question:
+    return Question(question, lang or detect_language(question), question_type(question, skip),
                     fact_kind(question), content_terms(question))

@@ -17,8 +17,9 @@ from sisterqa.index.lexicon import lexicon
 from sisterqa.index.search import Hit, Searcher
 
 from .answer import short_title
+from .parts import side_question, split_asks
 from .query import Query, TurnSettings, entities, query_terms, refers_back
-from .question import analyse, question_type
+from .question import CHOICE, COMPARE_CUE, analyse, content_terms, question_type
 
 
 class Retriever:
@@ -114,7 +115,7 @@ class Retriever:
         if names != query.names:
             query = replace(query, names=names, terms=query_terms(query.question, list(names), lexicon()))
         focus = self.focus(query, view)
-        sides = self.sides(query, focus, view) if query.qtype == "compare" else []
+        sides = self.sides(query, focus, view) if self.compares(query) else []
         if s.compare_sides and len(sides) > 1:  # each side's best passages, in turn, then the rest
             per_side = [self.searcher.search(query.search_text, k=k, query_vec=query.vector,
                                              doc_ids=docs & doc_ids if doc_ids else docs)
@@ -142,6 +143,54 @@ class Retriever:
                 return f
         return set()
 
+    def parts(self, query: Query, depth: int | None = None) -> list[tuple[str | None, Query, list[Hit]]]:
+        """A comparison's sides or a question's asks, each as its own query with its own passages
+        (``app.parts``); empty for a question asked as one."""
+        if len(query.sides) > 1 and not self.paper_sides(query):
+            labels = [label for label, _ in query.sides]
+            return [(label, *self.part(query, side_question(query.text, label, [x for x in labels if x != label]),
+                                       docs, depth))
+                    for label, docs in query.sides]
+        asks = split_asks(query.text, content_terms)
+        if len(asks) < 2:
+            return []
+        return [(None, *self.part(query, ask, None, depth)) for ask in asks]
+
+    def part(self, query: Query, text: str, docs: set[str] | None, depth: int | None = None):
+        """(query, ranked passages) for one part of ``query``: its own words, within ``docs`` when given
+        (a side's papers); an ask of a question (no ``docs``) is searched with the whole question
+        beside it, so that "…, and how long do the civil servants stay?" keeps its subject. The turn's
+        context and paper filter are kept."""
+        q = analyse(text, skip=("compare",))
+        names = tuple(self.searcher.router(set(docs) if docs else None).names(text))
+        if docs:
+            search_text = self._search_text(text, query.context)
+            vector = self._vector(text, search_text, query.context)
+        else:
+            search_text = f"{query.search_text} {text}"
+            v = self.searcher.embed_query(text) + query.vector
+            vector = v / np.linalg.norm(v)
+            names = tuple(dict.fromkeys(names + query.names))
+        doc_ids = set(query.doc_ids) if query.doc_ids else None
+        if docs:
+            doc_ids = docs & doc_ids if doc_ids else set(docs)
+        k = max(10, self.searcher.settings.k, depth or 0)
+        hits = self.searcher.search(search_text, k=k, doc_ids=doc_ids, query_vec=vector)
+        part = replace(query, question=q, names=names, terms=query_terms(q, list(names), lexicon()),
+                       search_text=search_text, vector=vector, doc_ids=frozenset(doc_ids) if doc_ids else None,
+                       focus=frozenset(docs) if docs else query.focus, sides=())
+        return part, hits
+
+    def paper_sides(self, query: Query) -> bool:
+        """Whether the sides are the papers of one partnership (the question named one), not named sides."""
+        return all(label == paper_label(self.snapshot, next(iter(docs))) for label, docs in query.sides)
+
+    @staticmethod
+    def compares(query: Query) -> bool:
+        """A comparison: typed so, or a word that sets things against each other or offers a choice
+        ("… share", "…, X or Y?"), which ``sides`` then confirms by two sides named."""
+        return query.qtype == "compare" or bool(COMPARE_CUE.search(query.text) or CHOICE.search(query.text))
+
     def sides(self, query: Query, focus: set[str], view: set[str] | None = None) -> list[tuple[str, set[str]]]:
         """For a comparison: each side the question names (a partnership, a city, a paper) and its papers."""
         router = self.searcher.router(view)
@@ -155,7 +204,8 @@ class Retriever:
                     break
             else:
                 sides.append((side_label(g.text), docs))
-        if len(sides) < 2 and len(focus) > 1:  # one partnership, several papers: each paper is a side
+        if len(sides) < 2 and len(focus) > 1 and query.qtype == "compare":  # one partnership, several papers:
+            # each paper is a side
             sides = [(paper_label(self.snapshot, d), {d}) for d in sorted(focus)]
         return sides
 

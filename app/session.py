@@ -84,7 +84,11 @@ class Engine:
         hits = ranked[: max(10, self.settings.search.k)]
         t1 = time.perf_counter()
         extractive = self.extractive
-        answer = extractive.answer(query, ranked, self.snapshot, shown=len(hits))
+        parts = self.retriever.parts(query, self.settings.turn.answer_depth) if self.settings.answer.parts else []
+        if parts:
+            answer = extractive.answer_parts(query, parts, ranked, self.snapshot, shown=len(hits))
+        else:
+            answer = extractive.answer(query, ranked, self.snapshot, shown=len(hits))
         if mode == "llm" or (mode is None and self.settings.llm.configured and self._llm_enabled()):
             answer = self._llm_answer(question, list(query.context), hits, answer)
         verify(answer, self.snapshot)
