@@ -46,6 +46,8 @@ def _line(c: Candidate, n: int, question_lang: str) -> str:
     body = " ".join(c.text.split())
     if c.lang != question_lang:
         body = f"_({'Indonesian' if c.lang == 'id' else 'English'})_ {body}"
+    if c.about:  # the only evidence is about another partnership: say so
+        body = f"_(on {c.about})_ {body}"
     return f"{body} [{n}]"
 
 

@@ -25,7 +25,8 @@ from .confidence import evidence, judge_for
 from .learned import Learned
 from .query import Query, QueryTerms, query_terms
 from .question import FACT_PATTERNS, Question
-from .sentences import STATIC, Candidate, PaperSentences, paper_passages, paper_sentences
+from .sentences import (STATIC, Candidate, PaperSentences, compound_in, paper_passages, paper_sentences,
+                        partnerships)
 
 FEATURES = (
     "bias", "sim", "sim_lang", "sim_gap", "near", "lex", "lex_idf", "names", "passage", "focus", "off_focus", "same_lang",
@@ -54,6 +55,8 @@ class AnswerSettings:
     fact_tie: float = 0.15  # … with at least this share of the question's (rarity-weighted) words
     parts: bool = True  # comparisons and questions with several asks answered part by part (app.parts)
     part_sentences: int = 2  # … each part's best sentences first, then the whole question's
+    stay_on_partnership: bool = True  # leave out sentences about a partnership the question does not name
+    stay_window: int = 40  # … judged among this many best sentences
 
 
 def lexical(stems: frozenset, terms: QueryTerms) -> tuple[list[float], float]:
@@ -80,6 +83,8 @@ class ExtractiveAnswerer:
         self.learned = learned
         self.weights = dict(learned.weights)
         self.judge = judge_for(learned)
+
+    is_name = None  # set by the engine: the index's name test (routing statistics)
 
     @staticmethod
     def paper(snapshot: Snapshot, doc_id: str) -> PaperSentences:
@@ -165,6 +170,8 @@ class ExtractiveAnswerer:
         """The candidates, the sentences an answer would quote, and the evidence for judging it."""
         s = settings or self.settings
         cands = self.candidates(query, hits, snapshot)
+        if query.focus and s.stay_on_partnership:
+            cands = stay_on(cands, query, snapshot, self.is_name, s)
         lacks = bool(cands) and lacks_asked_fact(query.question, cands, s.fact_window, s.fact_tie)
         chosen = choose(cands, query.question, s, list(query.sides) or None)
         return Draft(cands, chosen, evidence(query, cands, chosen, hits, lacks), lacks)
@@ -371,6 +378,30 @@ def lacks_asked_fact(q: Question, cands: list[Candidate], window: int, tie: floa
         if c.features["kind"] and tied and gives_new_fact(q, c.text):
             return False
     return True
+
+
+def stay_on(cands: list[Candidate], query: Query, snapshot: Snapshot, is_name, s: AnswerSettings) -> list[Candidate]:
+    """Sentences about the partnerships the question names: one that sets another partnership side by
+    side ("Semarang–Beihai" when Semarang–Jung-Gu was asked) is left out while a sentence not about
+    another one is probable enough to quote; when none is, it stays, labelled with what it is about."""
+    if is_name is None:
+        return cands
+    from sisterqa.index.lexicon import lexicon
+
+    named = query.terms.names + query_terms(query.question, list(query.context_names), lexicon()).names
+    forms = set().union(*named) if named else set()
+
+    def asked(side: str) -> bool:
+        return bool(set(normalize(side).split()) & forms)
+
+    for c in cands[: s.stay_window]:
+        compound = snapshot.memo("compound", c.doc_id, lambda: compound_in(snapshot.paper_text(c.doc_id)), limit=64)
+        other = [p for p in partnerships(c.text, is_name, compound) if not (asked(p[0]) and asked(p[1]))]
+        c.about = f"{other[0][0]}–{other[0][1]}" if other else None
+    on = [c for c in cands if c.about is None]
+    if on and on[0].prob >= max(s.min_probability, s.keep_within * cands[0].prob):
+        return on
+    return cands
 
 
 def _cited(chosen: list[Candidate], shown: list[Hit], snapshot: Snapshot) -> tuple[list[Candidate], list[Hit]]:

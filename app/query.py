@@ -84,6 +84,7 @@ class Query:
     focus: frozenset = frozenset()  # the papers it is about (after ranking)
     sides: tuple = ()  # a comparison: (label, papers) per side it names
     unknown_names: float = 0.0  # share of its names that no indexed paper uses (after ranking)
+    context_names: tuple[str, ...] = ()  # the names of the earlier turns it leans on
 
     @property
     def text(self) -> str:

@@ -46,6 +46,7 @@ class Retriever:
         return Query(
             question=q, names=names, terms=query_terms(q, list(names), lexicon()), history=history,
             followup=bool(context), context=context, search_text=search_text,
+            context_names=tuple(dict.fromkeys(n for t in context for n in router.names(t))),
             vector=self._vector(question, search_text, context),
             doc_ids=frozenset(doc_ids) if doc_ids else None,
         )

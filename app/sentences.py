@@ -209,6 +209,7 @@ class Candidate:
     hit: Hit | None = None
     section: str = ""
     lang: str = "en"
+    about: str | None = None  # another partnership the sentence is about (one the question does not name)
 
 
 def paper_passages(snapshot: Snapshot, doc_id: str) -> list:
@@ -216,3 +217,35 @@ def paper_passages(snapshot: Snapshot, doc_id: str) -> list:
     return snapshot.memo("paper_passages", doc_id,
                          lambda: [snapshot.passages[i] for i in snapshot.paper_passages(doc_id)], limit=64)
 
+
+
+# Two names set side by side as a partnership: "Semarang–Beihai", "Kota Semarang dengan Kota Beihai",
+# "between Jakarta and East Jerusalem".
+_NAME = r"[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
+_PAIR = re.compile(rf"({_NAME})\s*[–—-]\s*({_NAME})|\b(?:between|antara)\s+({_NAME})\s+(?:and|dan|dengan)\s+({_NAME})")
+
+
+def partnerships(text: str, is_name, compound) -> list[tuple[str, str]]:
+    """The pairs of names ``text`` sets side by side as a partnership. Both sides must hold a name
+    (``is_name``: a word the papers write capitalised); "Jung-Gu" or "UN-Habitat" is one name, not a
+    pair (``compound(a, b)``: the parts seldom stand alone in the paper)."""
+    out = []
+    for m in _PAIR.finditer(text):
+        a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if m.group(1) and text[m.end(1):m.start(2)] == "-" and compound(a.split()[-1], b.split()[0]):
+            continue
+        if any(is_name(w) for w in a.split()) and any(is_name(w) for w in b.split()):
+            out.append((a, b))
+    return out
+
+
+def compound_in(text: str):
+    """``compound(a, b)`` for one paper: whether "a-b" is one name there (a part of it occurs on its own
+    less than a fifth as often as the hyphenated whole)."""
+    def compound(a: str, b: str) -> bool:
+        whole = len(re.findall(rf"\b{re.escape(a)}-{re.escape(b)}\b", text))
+        if not whole:
+            return False
+        alone = min(len(re.findall(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)) for w in (a, b))
+        return alone < 0.2 * whole
+    return compound

@@ -44,6 +44,7 @@ class Engine:
         if self._extractive is None or self._extractive_for != embedder:
             learned, self.weights_notice = learned_for(embedder, self.settings.answer_weights, FEATURES)
             self._extractive, self._extractive_for = ExtractiveAnswerer(self.settings.answer, learned), embedder
+            self._extractive.is_name = lambda w: self.searcher.router().is_name(w)
         return self._extractive
 
     def refresh(self) -> bool:
