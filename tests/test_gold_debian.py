@@ -295,3 +295,14 @@ def test_every_paper_is_covered(items, paper_texts):
     covered = Counter(ev.get("doc") for i in items for ev in i.get("evidence", []))
     missing = [doc for doc in paper_texts if covered.get(doc, 0) == 0]
     assert not missing, f"papers without any gold evidence: {missing}"
+
+
+def test_characters_outside_the_bmp_are_read_whole(paper_texts):
+    """PDFium gives a math-italic letter (U+1D466 …) as a surrogate pair on two indices; ingest
+    must join it (a lone surrogate broke `sisterqa read --json` and the embedder on Hobby's paper)."""
+    from sisterqa.ingest.read import read_report
+
+    text = read_report(CORPUS / "hobby-drawing-graphs-with-metapost.pdf", root=ROOT)["text"]
+    assert not [c for c in text if 0xD800 <= ord(c) <= 0xDFFF], "lone surrogates in the text"
+    assert "the range of y coordinates is 0.64 to 4.6" in text
+    json.dumps(text, ensure_ascii=False).encode("utf-8")  # what `sisterqa read --json` prints
