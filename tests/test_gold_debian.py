@@ -23,7 +23,7 @@ from sisterqa.ingest.normalize import normalize
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "gold-debian.jsonl"
 CORPUS = ROOT / "eval" / "corpora" / "debian"
-SOURCES = CORPUS / "SOURCES.md"
+SOURCES = ROOT / "eval" / "corpora" / "SOURCES-debian.md"  # outside: ingest would read it as a paper
 
 LANGS = {"en", "id"}
 TYPES = {"factoid", "why", "list", "compare", "followup", "unanswerable"}
@@ -93,6 +93,8 @@ def _label(item: dict) -> str:
 
 
 def test_corpus_has_enough_papers_listed_in_sources():
+    others = sorted(p.name for p in CORPUS.iterdir() if p.suffix.lower() != ".pdf")
+    assert not others, f"only papers belong in {CORPUS} (ingest reads .md/.txt too): {others}"
     pdfs = sorted(p.name for p in CORPUS.glob("*.pdf"))
     assert len(pdfs) >= MIN_PAPERS, f"need at least {MIN_PAPERS} PDFs in {CORPUS}, have {pdfs}"
     sources = SOURCES.read_text(encoding="utf-8")
