@@ -11,7 +11,7 @@ from __future__ import annotations
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 
-from .answer import Answer, Citation
+from .answer import MARKER, Answer, Citation
 from .question import FACT_PATTERNS, Question
 from .sentences import Candidate
 
@@ -44,6 +44,8 @@ def _citation(n: int, c: Candidate, snapshot: Snapshot) -> Citation:
 
 def _line(c: Candidate, n: int, question_lang: str) -> str:
     body = " ".join(c.text.split())
+    # A paper's own numbered reference ("METAFONT [6]") is not one of the answer's [n] markers.
+    body = MARKER.sub(r"[ref. \1]", body)
     if c.lang != question_lang:
         body = f"_({'Indonesian' if c.lang == 'id' else 'English'})_ {body}"
     if c.about:  # the only evidence is about another partnership: say so

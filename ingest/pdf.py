@@ -154,7 +154,18 @@ def _page_lines(page, number: int) -> tuple[list[Line], bool]:
         n = raw.FPDFText_CountChars(tp.raw)
         text = tp.get_text_range(0, n) if n > 0 else ""
         if len(text) != n:  # characters outside the BMP: fall back to one call a character
-            text = "".join(chr(raw.FPDFText_GetUnicode(tp.raw, i)) for i in range(n))
+            # PDFium gives such a character as two indices holding a surrogate pair (same box):
+            # the pair becomes the character at the first index, the second index is dropped.
+            units = [raw.FPDFText_GetUnicode(tp.raw, i) for i in range(n)]
+            chars = []
+            for i, u in enumerate(units):
+                if 0xDC00 <= u <= 0xDFFF and i and 0xD800 <= units[i - 1] <= 0xDBFF:
+                    chars.append("\u200b")  # in _DROP: skipped below, indices stay aligned
+                elif 0xD800 <= u <= 0xDBFF and i + 1 < n and 0xDC00 <= units[i + 1] <= 0xDFFF:
+                    chars.append(chr(0x10000 + ((u - 0xD800) << 10) + (units[i + 1] - 0xDC00)))
+                else:
+                    chars.append("\ufffd" if 0xD800 <= u <= 0xDFFF else chr(u))
+            text = "".join(chars)
         rect = raw.FS_RECTF()
         lines: list[Line] = []
         cur: list = []

@@ -137,3 +137,18 @@ def test_answer_weights_learned_for_another_embedder_are_a_setting(built_index, 
                        cwd=root, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "SISTERQA_ANSWER_WEIGHTS": str(tmp_path / "missing.json")})
     assert r.returncode != 0 and r.stderr.strip().splitlines()[-1].startswith("error: answer weights file")
+
+
+def test_a_papers_own_numbered_reference_is_not_an_answer_marker():
+    """Real papers cite as "METAFONT [6]": quoted in an answer line, that [6] must not read as the
+    answer's own marker (verify() refused the whole answer: "markers [1, 2, 3, 4, 6] but citations
+    [1, 2, 3, 4]"). The citation's quote stays verbatim; only the answer line says [ref. 6]."""
+    from types import SimpleNamespace
+
+    from sisterqa.app.answer import MARKER
+    from sisterqa.app.compose import _line
+
+    c = SimpleNamespace(text="MetaPost inherits a fixed-point number system from Knuth’s METAFONT [6].", lang="en")
+    line = _line(c, 1, "en")
+    assert [int(m) for m in MARKER.findall(line)] == [1]
+    assert "METAFONT [ref. 6]. [1]" in line
