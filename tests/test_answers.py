@@ -143,12 +143,14 @@ def test_a_papers_own_numbered_reference_is_not_an_answer_marker():
     """Real papers cite as "METAFONT [6]": quoted in an answer line, that [6] must not read as the
     answer's own marker (verify() refused the whole answer: "markers [1, 2, 3, 4, 6] but citations
     [1, 2, 3, 4]"). The citation's quote stays verbatim; only the answer line says [ref. 6]."""
-    from types import SimpleNamespace
+    import numpy as np
 
     from sisterqa.app.answer import MARKER
     from sisterqa.app.compose import _line
+    from sisterqa.app.sentences import Candidate
 
-    c = SimpleNamespace(text="MetaPost inherits a fixed-point number system from Knuth’s METAFONT [6].", lang="en")
+    text = "MetaPost inherits a fixed-point number system from Knuth’s METAFONT [6]."
+    c = Candidate("doc", 0, len(text), text, 0.9, np.zeros(3), {}, lang="en")
     line = _line(c, 1, "en")
     assert [int(m) for m in MARKER.findall(line)] == [1]
     assert "METAFONT [ref. 6]. [1]" in line
