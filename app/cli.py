@@ -321,7 +321,8 @@ def read(ctx, paths, as_json):
               help="Where report.md and chart.png go (default eval/reports).")
 @click.option("--no-baselines", is_flag=True, help="Measure the system alone (faster).")
 @click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Evaluate over another copy of the papers (e.g. as PDFs), indexed into its own directory.")
+              help="Evaluate over another folder of papers (e.g. the papers as PDFs), indexed into its own "
+                   "directory, or a named corpus with its gold set (sisterqa, debian).")
 @click.option("--backend", default=None,
               help="Evaluate on this index backend (also $SISTERQA_BACKEND); an index built with another "
                    "one is first copied into INDEX_DIR-NAME with this backend.")
@@ -342,8 +343,13 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
     say = lambda m: click.echo(f"eval: {m}…", err=True)  # noqa: E731
     try:
         if corpus is not None:
-            from sisterqa.eval.corpus import evaluate_corpus
+            from sisterqa.eval.corpus import NAMED, evaluate_corpus, named
 
+            if str(corpus) in NAMED:  # a named corpus: its folder and its gold set
+                folder, named_gold = named(str(corpus))
+                gold = gold or named_gold
+                corpus = folder
+        if corpus is not None:
             result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
         else:
             s = _index_for_backend(s, say)

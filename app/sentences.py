@@ -25,7 +25,7 @@ from .question import FACT_PATTERNS
 _AIM = re.compile(
     r"\b(this (study|research|paper|article|thesis|proposal) (aims?|seeks?|attempts?|tries|intends|examines|"
     r"explores|analy[sz]es|discusses|investigates|focuses|describes|will)|the (aim|purpose|objective|goal)s? "
-    r"of (this|the) (study|research|paper|article|thesis)|(aims?|seeks?|intends?) to (analy|examine|explore|"
+    r"of (this|the) ((present|current) )?(study|research|paper|article|thesis)|(aims?|seeks?|intends?) to (analy|examine|explore|"
     r"describe|identify|find out|investigate|understand|explain|determine)|research questions?|"
     r"tujuan (dari )?(penelitian|penulisan)|penelitian ini (bertujuan|berusaha|mencoba|membahas|menganalisis|"
     r"menjelaskan|akan)|bertujuan untuk|untuk mengetahui|untuk menganalisis|untuk menjelaskan|"
@@ -153,6 +153,7 @@ def quotable(sentence: str) -> bool:
     words = len(sentence.split())
     return not (words < 4 or words > 90 or _REFERENCE.search(sentence) or _is_heading(sentence)
                 or sentence.rstrip().endswith(":")  # a list's lead-in says nothing alone
+                or sentence.rstrip(" \"”’')").endswith("?")  # a paper's own (rhetorical) question answers nothing
                 or INSTRUCTION.search(sentence))
 
 
