@@ -421,16 +421,17 @@ class ExtractiveAnswerer:
 
     def answer(self, q: Question, query_vec: np.ndarray, hits: list[Hit], snapshot: Snapshot,
                focus: set[str], terms: QueryTerms, sides: list[tuple[str, set[str]]] | None = None,
-               shown: int = 10):
+               shown: int = 10, settings: AnswerSettings | None = None):
         """The cited answer to ``q`` (an abstention when the papers do not give what it asks).
 
         ``hits`` are the ranked passages (their scores are the passage prior); the first ``shown``
-        are the answer's passages, followed by any cited passage ranked lower.
+        are the answer's passages, followed by any cited passage ranked lower. ``settings``: this
+        answer's settings when not the answerer's own (say, fewer sentences).
         """
         from .answer import abstain
         from .compose import compose
 
-        s = self.settings
+        s = settings or self.settings
         cands = self.candidates(q, query_vec, hits, snapshot, focus, terms)
         top = hits[:shown]
         calibrated = snapshot.manifest["settings"].get("embedder_name") == s.abstain_calibrated_for

@@ -99,8 +99,11 @@ class Engine:
         return query, qvec, hits
 
     def answer(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
-               mode: str | None = None) -> Answer:
-        """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first."""
+               mode: str | None = None, max_sentences: int | None = None) -> Answer:
+        """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first.
+
+        ``max_sentences``: at most this many sentences in an extractive answer (a table cell's length).
+        """
         t0 = time.perf_counter()
         question = " ".join(_CONTROL.sub(" ", question or "").split())
         if not question:
@@ -125,7 +128,8 @@ class Engine:
         query, qvec, ranked = self.retrieve(question, history, doc_ids, depth=self.answer_depth)
         hits = ranked[: max(10, self.settings.search.k)]
         t1 = time.perf_counter()
-        answer = self.extractive_answer(question, history, qvec, ranked, shown=len(hits), doc_ids=doc_ids)
+        answer = self.extractive_answer(question, history, qvec, ranked, shown=len(hits), doc_ids=doc_ids,
+                                        max_sentences=max_sentences)
         if mode == "llm" or (mode is None and self.settings.llm.configured and self._llm_enabled()):
             answer = self._llm_answer(question, history, hits, answer)
         verify(answer, self.snapshot)
@@ -167,7 +171,7 @@ class Engine:
         return sides
 
     def extractive_answer(self, question: str, history: list[str], qvec, hits, shown: int = 10,
-                          doc_ids: set[str] | None = None) -> Answer:
+                          doc_ids: set[str] | None = None, max_sentences: int | None = None) -> Answer:
         """The extractive answer from ``hits``; ``doc_ids`` (a paper filter) bounds what it may quote."""
         q = analyse(question)
         view = _papers_of(hits)
@@ -181,7 +185,12 @@ class Engine:
         sides = self.sides(question, focus, view) if q.qtype == "compare" else None
         if sides and doc_ids:
             sides = [(label, docs & set(doc_ids)) for label, docs in sides if docs & set(doc_ids)]
-        return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides, shown)
+        settings = None
+        if max_sentences is not None:  # a shorter answer: the answerer's settings with fewer sentences
+            s = self.extractive.settings
+            settings = replace(s, max_sentences=max_sentences,
+                               factoid_sentences=min(s.factoid_sentences, max_sentences))
+        return self.extractive.answer(q, qvec, hits, self.snapshot, focus, terms, sides, shown, settings=settings)
 
     def _llm_enabled(self) -> bool:
         """Whether an LLM server is configured (base URL and model)."""
