@@ -370,6 +370,9 @@ def read(ctx, paths, as_json):
 @main.command("eval")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold Q&A file (JSONL); default eval/gold.jsonl.")
+@click.option("--gold-table", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold table (JSONL, one line per paper and column) for the literature table's section; "
+                   "default eval/gold-table.jsonl when it exists.")
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the system's answer objects here, one per line, with the item's id.")
 @click.option("--failures", "show_failures", is_flag=True,
@@ -385,7 +388,8 @@ def read(ctx, paths, as_json):
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, corpus, backend, index_dir, as_json):
+def eval_cmd(ctx, gold, gold_table, predictions, show_failures, report_dir, no_baselines, corpus, backend, index_dir,
+             as_json):
     """Measure the system and the baselines on the gold Q&A set.
 
     \b
@@ -404,7 +408,7 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
             result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
         else:
             s = _index_for_backend(s, say)
-            result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say)
+            result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say, gold_table=gold_table)
     except SisterQAError as e:
         _fail(e)
     if predictions:
@@ -423,6 +427,10 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
     click.echo(table(result))
     click.echo("")
     click.echo(breakdown_table(result))
+    if result.get("table"):
+        from sisterqa.eval.table import report as table_report
+
+        click.echo(f"\nLiterature table\n\n{table_report(result['table'])}")
     click.echo(f"\n{result['n']} items in {result['runtime_s']} s; report: {md}, chart: {png}")
     if show_failures:
         for f in failures(result):
