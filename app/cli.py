@@ -510,7 +510,8 @@ def backends():
 @click.option("--only", default=None, metavar="NAME[,NAME…]",
               help="Run only these sections, comma-separated: system, vanilla, scale, scale_e2e, pdf (seconds a "
                    "page reading typeset PDFs), load (20 browser sessions at once against a real `sisterqa ui`; "
-                   "needs Chromium and Playwright).")
+                   "needs Chromium and Playwright), table (literature tables: 5 × 6 over the corpus, 100 × 6 "
+                   "on a synthetic index).")
 @click.option("--sessions", type=click.IntRange(1, 100), default=None,
               help="Browser sessions of the load section (default 20; 5 with --quick).")
 @click.option("--e2e-sizes", default=None,
