@@ -151,3 +151,49 @@ def test_screenshot_of_the_table_page(server, browser, tmp_path):
         page.screenshot(path=os.environ["SISTERQA_TABLE_SCREENSHOT"])
     assert shot.stat().st_size > 20_000
     page.close()
+
+
+def test_a_pdf_cell_opens_the_printed_page_with_the_quote_highlighted(tmp_path, browser):
+    """A table over one generated PDF: a cell's [1] shows the cited page as printed, highlighted."""
+    from playwright.sync_api import expect
+
+    from sisterqa.eval.bench import start_ui, stop_ui
+    from sisterqa.eval.pdfgen import LAYOUTS, paper_pdf
+    from sisterqa.index.build import BuildSettings, ingest
+    from sisterqa.ingest.read import read_metadata, read_paper
+
+    root = Path(__file__).resolve().parent.parent
+    paper = "magelang-tula-paradiplomacy-smart-city"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    meta = read_metadata(root / "corpus").get(f"{paper}.txt", {})
+    (corpus / f"{paper}.pdf").write_bytes(
+        paper_pdf(read_paper(root / "corpus" / f"{paper}.txt", meta), meta, LAYOUTS["two-column"]))
+    report = ingest([corpus], tmp_path / "idx", BuildSettings(), root=root)
+    assert report.added and not report.failed, report.failed
+    proc, url = start_ui(tmp_path / "idx", root, tmp_path / "server.log", timeout=90, corpus_dir=corpus)
+    try:
+        page = open_table(browser, url)
+        group = page.get_by_test_id("stButtonGroup")
+        for label in ("Cities studied", "Agreement signed", "Fields of cooperation", "Obstacles", "Recommendations"):
+            group.get_by_role("button", name=label).click()
+            page.wait_for_timeout(300)
+        fill(page)
+        table = page.locator(".st-key-sq-table")
+        expect(table.locator(".sq-th")).to_have_text(["Paper", "Research method"])
+        table.locator("[class*='st-key-tc-']").first.get_by_role("button").first.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.locator(".sq-context mark")).to_be_visible(timeout=30_000)
+        expect(dialog.get_by_text(re.compile(r"Page \d+, as printed"))).to_be_visible(timeout=30_000)
+        img = dialog.get_by_test_id("stImage").locator("img").first
+        expect(img).to_be_visible()
+        assert img.evaluate("e => e.naturalWidth") >= 800
+        with page.expect_download(timeout=30_000) as dl:
+            page.keyboard.press("Escape")
+            page.get_by_role("button", name="Download CSV").click()
+        rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8"))))
+        assert re.search(r"\[p\. \d+(; p\. \d+)*\]$", rows[1][3]), rows[1][3]  # a PDF's quotes: their pages
+        page.close()
+    finally:
+        stop_ui(proc)
+    assert "Traceback" not in (tmp_path / "server.log").read_text(errors="replace")
