@@ -133,9 +133,9 @@ class Table:
         markers, then its quotes' pages or sections in brackets."""
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(["doc_id", "title", "year", *(c.question for c in self.columns)])
+        w.writerow([_csv_safe(x) for x in ("doc_id", "title", "year", *(c.question for c in self.columns))])
         for r in self.rows:
-            w.writerow([r.doc_id, r.title, r.year or "", *(_csv_cell(c) for c in r.cells)])
+            w.writerow([_csv_safe(x) for x in (r.doc_id, r.title, r.year or "", *(_csv_cell(c) for c in r.cells))])
         return out.getvalue()
 
     def to_markdown(self, title: str = "Literature table", bibtex: bool = True) -> str:
@@ -174,6 +174,13 @@ class Table:
             out.append("```bibtex\n" + bibtex_entries([_meta(self.snapshot, r.doc_id) for r in self.rows])
                        + "```\n")
         return "\n".join(out)
+
+
+def _csv_safe(value) -> str:
+    """A CSV field a spreadsheet shows as text: one starting like a formula (``=``, ``+``, ``-``, ``@``)
+    gets a leading ``'`` (a paper's list item "- a) …" is not a formula to run)."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _csv_cell(c: Cell) -> str:

@@ -113,6 +113,15 @@ def test_csv_has_one_line_per_paper_and_places_in_brackets(table):
                 assert value == NOT_STATED
 
 
+def test_csv_fields_are_never_formulas():
+    from sisterqa.app.table import _csv_safe
+
+    assert _csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert _csv_safe("- a) Teknik pengumpulan data") == "'- a) Teknik pengumpulan data"
+    assert _csv_safe("@cmd") == "'@cmd" and _csv_safe("+1") == "'+1"
+    assert _csv_safe("Plain text (2021) - fine") == "Plain text (2021) - fine" and _csv_safe(2021) == "2021"
+
+
 def test_markdown_is_a_table_with_references_and_bibtex(table, engine):
     md = table.to_markdown()
     lines = md.splitlines()
