@@ -264,6 +264,63 @@ def ask(ctx, question, history, index_dir, as_json, as_markdown, mode):
         click.echo(_plain(f"[{c.n}] {c.title} ({where})"))
 
 
+@main.command("table")
+@click.argument("questions", nargs=-1)
+@click.option("--paper", "papers", multiple=True, metavar="DOC_ID",
+              help="A row: this paper (repeat; default every indexed paper). `sisterqa docs` lists the ids.")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one line per paper, a column per question.")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print a Markdown table with a numbered reference list and BibTeX.")
+@click.pass_context
+def table_cmd(ctx, questions, papers, index_dir, as_json, as_csv, as_markdown):
+    """A literature table: each QUESTION a column, each paper a row, each cell answered from that
+    paper alone (or "Not stated in this paper.").
+
+    \b
+    Examples:
+      sisterqa table "Which cities does the paper study?" "What research method does the study use?"
+      sisterqa table "When was the cooperation agreement signed?" --paper semarang-jung-gu-kendala-sister-city --json
+      sisterqa table "What obstacles did the cooperation face?" --csv > obstacles.csv
+    """
+    from .session import Engine
+    from .table import build_table, columns_of
+
+    if sum((as_json, as_csv, as_markdown)) > 1:
+        click.echo("error: choose one of --json, --csv and --markdown", err=True)
+        sys.exit(2)
+    s = _settings(ctx, index_dir=index_dir)
+    try:
+        columns_of(questions)  # no questions, an empty one: say so before loading anything
+        engine = Engine(s)
+        with _progress() as bar:
+            bar("Answering", 0, 1, "")
+            result = build_table(engine, questions, doc_ids=papers or None,
+                                 progress=lambda done, total, cell: bar(
+                                     "Answering", done, total, f"{cell.doc_id}: {cell.question}"))
+    except SisterQAError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(result.to_csv(), nl=False)
+    elif as_markdown:
+        click.echo(_plain(result.to_markdown(), keep="\n"), nl=False)
+    else:
+        for row in result.rows:
+            click.echo(_plain(f"{row.title} ({row.year or 'n.d.'}) [{row.doc_id}]"))
+            for col, cell in zip(result.columns, row.cells):
+                where = f" [{'; '.join(cell.places())}]" if cell.citations else ""
+                click.echo(_plain(f"  {col.question}"))
+                click.echo(_plain(f"    {cell.plain()}{where}"))
+            click.echo("")
+        n = lambda k, word: f"{k} {word}" + ("" if k == 1 else "s")  # noqa: E731
+        click.echo(f"table: {n(len(result.rows), 'paper')} × {n(len(result.columns), 'question')}, "
+                   f"{sum(c.stated for c in result.cells)} of {n(len(result.cells), 'cell')} stated, "
+                   f"{result.seconds:.1f} s")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per file.")
@@ -313,6 +370,9 @@ def read(ctx, paths, as_json):
 @main.command("eval")
 @click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Gold Q&A file (JSONL); default eval/gold.jsonl.")
+@click.option("--gold-table", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gold table (JSONL, one line per paper and column) for the literature table's section; "
+                   "default eval/gold-table.jsonl when it exists.")
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the system's answer objects here, one per line, with the item's id.")
 @click.option("--failures", "show_failures", is_flag=True,
@@ -329,7 +389,8 @@ def read(ctx, paths, as_json):
 @index_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, corpus, backend, index_dir, as_json):
+def eval_cmd(ctx, gold, gold_table, predictions, show_failures, report_dir, no_baselines, corpus, backend, index_dir,
+             as_json):
     """Measure the system and the baselines on the gold Q&A set.
 
     \b
@@ -353,7 +414,7 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
             result = evaluate_corpus(s, corpus, gold or GOLD, baselines=not no_baselines, progress=say)
         else:
             s = _index_for_backend(s, say)
-            result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say)
+            result = evaluate(s, gold or GOLD, baselines=not no_baselines, progress=say, gold_table=gold_table)
     except SisterQAError as e:
         _fail(e)
     if predictions:
@@ -372,6 +433,10 @@ def eval_cmd(ctx, gold, predictions, show_failures, report_dir, no_baselines, co
     click.echo(table(result))
     click.echo("")
     click.echo(breakdown_table(result))
+    if result.get("table"):
+        from sisterqa.eval.table import report as table_report
+
+        click.echo(f"\nLiterature table\n\n{table_report(result['table'])}")
     click.echo(f"\n{result['n']} items in {result['runtime_s']} s; report: {md}, chart: {png}")
     if show_failures:
         for f in failures(result):
@@ -451,7 +516,8 @@ def backends():
 @click.option("--only", default=None, metavar="NAME[,NAME…]",
               help="Run only these sections, comma-separated: system, vanilla, scale, scale_e2e, pdf (seconds a "
                    "page reading typeset PDFs), load (20 browser sessions at once against a real `sisterqa ui`; "
-                   "needs Chromium and Playwright).")
+                   "needs Chromium and Playwright), table (literature tables: 5 × 6 over the corpus, 100 × 6 "
+                   "on a synthetic index).")
 @click.option("--sessions", type=click.IntRange(1, 100), default=None,
               help="Browser sessions of the load section (default 20; 5 with --quick).")
 @click.option("--e2e-sizes", default=None,

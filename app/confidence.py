@@ -72,27 +72,37 @@ def _platt(ab, z: float) -> float:
 
 
 class ConfidenceModel:
-    """The learned model of ``app/weights/<embedder>.json``'s ``"confidence"`` (``eval/learn.py --confidence``)."""
+    """The learned model of ``app/weights/<embedder>.json``'s ``"confidence"`` (``python -m
+    sisterqa.eval.learn``): an "answerable" score that decides abstention and a "right" score that is
+    an answer's confidence, over the same standardised evidence."""
 
     def __init__(self, data: dict):
         self.features = tuple(data["features"])
-        self.weights = np.array(data["weights"], dtype=np.float64)
-        self.bias = float(data["bias"])
         self.mean = np.array(data["mean"], dtype=np.float64)
         self.scale = np.array(data["scale"], dtype=np.float64)
-        self.answer_platt = tuple(data["answer_platt"])
-        self.abstain_platt = tuple(data["abstain_platt"])
+        self.wa, self.ba = np.array(data["answerable"]["weights"]), float(data["answerable"]["bias"])
+        self.wr, self.br = np.array(data["right"]["weights"]), float(data["right"]["bias"])
+        self.abstain_platt = tuple(data["answerable"]["platt"])  # P(unanswerable | answerable score)
+        self.answer_platt = tuple(data["right"]["platt"])  # P(right | right score)
         self.threshold = float(data["threshold"])
+        self.cell_threshold = float(data.get("cell_threshold", self.threshold))
 
-    def score(self, ev: dict[str, float]) -> float:
-        x = (np.array([ev.get(k, 0.0) for k in self.features]) - self.mean) / self.scale
-        return float(x @ self.weights + self.bias)
+    def _x(self, ev: dict[str, float]) -> np.ndarray:
+        return (np.array([ev.get(k, 0.0) for k in self.features]) - self.mean) / self.scale
 
-    def judge(self, ev: dict[str, float]) -> Judgement:
-        z = self.score(ev)
-        if z < self.threshold:
-            return Judgement(True, _platt(self.abstain_platt, z), z)
-        return Judgement(False, _platt(self.answer_platt, z), z)
+    def answerable(self, ev: dict[str, float]) -> float:
+        return float(self._x(ev) @ self.wa + self.ba)
+
+    def right(self, ev: dict[str, float]) -> float:
+        return float(self._x(ev) @ self.wr + self.br)
+
+    def judge(self, ev: dict[str, float], cell: bool = False) -> Judgement:
+        """Abstain below the threshold (a table cell's own, learned on the gold table's tuning cells:
+        whether one paper states something is another decision than whether the papers answer)."""
+        za = self.answerable(ev)
+        if za < (self.cell_threshold if cell else self.threshold):
+            return Judgement(True, _platt(self.abstain_platt, za), za)
+        return Judgement(False, _platt(self.answer_platt, self.right(ev)), za)
 
 
 class RuleJudge:
@@ -103,7 +113,7 @@ class RuleJudge:
     def __init__(self, floor: float | None):
         self.floor = floor
 
-    def judge(self, ev: dict[str, float]) -> Judgement:
+    def judge(self, ev: dict[str, float], cell: bool = False) -> Judgement:
         if ev["lacks_kind"] or (self.floor is not None and ev["max_sim"] < self.floor):
             return Judgement(True, 0.5, 0.0)
         return Judgement(False, float(ev["best_prob"]), float(ev["best_z"]))

@@ -57,6 +57,7 @@ class AnswerSettings:
     part_sentences: int = 2  # … each part's best sentences first, then the whole question's
     stay_on_partnership: bool = True  # leave out sentences about a partnership the question does not name
     stay_window: int = 40  # … judged among this many best sentences
+    cell: bool = False  # a literature table's cell: "is it stated in this paper?" (its own threshold)
 
 
 def lexical(stems: frozenset, terms: QueryTerms) -> tuple[list[float], float]:
@@ -176,17 +177,19 @@ class ExtractiveAnswerer:
         chosen = choose(cands, query.question, s, list(query.sides) or None)
         return Draft(cands, chosen, evidence(query, cands, chosen, hits, lacks), lacks)
 
-    def answer(self, query: Query, hits: list[Hit], snapshot: Snapshot, shown: int = 10):
+    def answer(self, query: Query, hits: list[Hit], snapshot: Snapshot, shown: int = 10,
+               settings: AnswerSettings | None = None):
         """The cited answer to ``query``, or an abstention when the confidence in it is too low
         (``app.confidence``): every response carries its confidence.
 
         ``hits`` are the ranked passages (their scores are the passage prior); the first ``shown``
-        are the answer's passages, followed by any cited passage ranked lower.
+        are the answer's passages, followed by any cited passage ranked lower. ``settings``: this
+        answer's settings when not the answerer's own (say, fewer sentences for a table cell).
         """
         from .answer import abstain
 
-        d = self.draft(query, hits, snapshot)
-        j = self.judge.judge(d.evidence) if d.chosen else None
+        d = self.draft(query, hits, snapshot, settings)
+        j = self.judge.judge(d.evidence, cell=(settings or self.settings).cell) if d.chosen else None
         if j is None or j.abstain:
             a = abstain(query.text, hits[:shown], snapshot, kind=query.question.kind if d.lacks_kind else None)
             return replace(a, confidence=j.confidence if j else 1.0)
@@ -200,7 +203,8 @@ class ExtractiveAnswerer:
         chosen, shown_hits = _cited(d.chosen, hits[:shown], snapshot)
         return compose(query.question, chosen, shown_hits, snapshot, list(query.sides) or None)
 
-    def answer_parts(self, query: Query, parts: list, hits: list[Hit], snapshot: Snapshot, shown: int = 10):
+    def answer_parts(self, query: Query, parts: list, hits: list[Hit], snapshot: Snapshot, shown: int = 10,
+                     settings: AnswerSettings | None = None):
         """The answer of a comparison or a question with several asks, part by part (``app.parts``):
         each part's best sentences by the full answerer within its own words (a side within its papers)
         first, so that every part is answered, then the whole question's best sentences up to the
@@ -210,12 +214,12 @@ class ExtractiveAnswerer:
         from .compose import compose_parts
         from .parts import states_difference
 
-        s = self.settings
-        s_part = replace(s, max_sentences=s.part_sentences, factoid_sentences=s.part_sentences,
-                         max_words=s.max_words // len(parts))
-        whole = self.draft(query, hits, snapshot)
+        s = settings or self.settings
+        s_part = replace(s, max_sentences=min(s.max_sentences, s.part_sentences),
+                         factoid_sentences=min(s.factoid_sentences, s.part_sentences), max_words=s.max_words // len(parts))
+        whole = self.draft(query, hits, snapshot, s)
         drafts = [(label, pq, self.draft(pq, ph, snapshot, s_part)) for label, pq, ph in parts]
-        judged = [self.judge.judge(d.evidence) for d in [whole, *(d for *_, d in drafts)] if d.chosen]
+        judged = [self.judge.judge(d.evidence, cell=s.cell) for d in [whole, *(d for *_, d in drafts)] if d.chosen]
         answered = [j for j in judged if not j.abstain]
         if not answered:
             lacks = whole.lacks_kind or any(d.lacks_kind for *_, d in drafts)
@@ -245,7 +249,8 @@ def _fill_parts(groups: list, more: list[Candidate], sides: dict, s: AnswerSetti
     have = set(unique)
     words = sum(len(c.text.split()) for c in unique.values())
     n = len(have)
-    limit = s.max_sentences if q.qtype in ("why", "list", "compare") or sides else s.factoid_sentences + 2
+    limit = s.max_sentences if q.qtype in ("why", "list", "compare") or sides else min(
+        s.max_sentences, s.factoid_sentences + s.part_sentences)
     for c in more:
         w = len(c.text.split())
         if (c.doc_id, c.start) in have or words + w > s.max_words or n >= limit:

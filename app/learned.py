@@ -60,8 +60,12 @@ def load_learned(path: Path, features: tuple[str, ...] | None = None) -> Learned
         if unknown or "sim" not in weights:
             raise BadWeights(f"answer weights file {path} does not fit this answerer's features "
                              f"({'unknown: ' + ', '.join(unknown) if unknown else 'no sim weight'}); learn them again")
+    if confidence is not None and not (isinstance(confidence, dict) and {"features", "mean", "scale", "answerable",
+                                                                           "right", "threshold"} <= set(confidence)):
+        raise BadWeights(f"answer weights file {path} holds a confidence model of another version; "
+                         "learn it again with `python -m sisterqa.eval.learn --out FILE`")
     return Learned(embedder=str(data.get("embedder", "")), weights=weights, abstain_below=floor,
-                   confidence=confidence if isinstance(confidence, dict) else None, source=Path(path))
+                   confidence=confidence, source=Path(path))
 
 
 def learned_for(embedder_name: str, override: Path | None = None,

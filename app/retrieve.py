@@ -128,8 +128,8 @@ class Retriever:
                 merged = interleave(per_side, s.side_depth * len(sides), key=lambda h: h.passage.passage_id)
             merged = _fill(merged, hits, k)
             hits = [replace(h, rank=i + 1) for i, h in enumerate(merged)]
-        if doc_ids:
-            focus &= doc_ids
+        if doc_ids:  # a paper filter bounds the focus; a question that names no paper is about the filter's
+            focus = (focus & doc_ids) or set(doc_ids)
             sides = [(label, docs & doc_ids) for label, docs in sides if docs & doc_ids]
         unknown = sum(1 for n in names if not router.name_scores(n)[0]) / len(names) if names else 0.0
         return replace(query, focus=frozenset(focus), sides=tuple(sides), unknown_names=unknown), hits

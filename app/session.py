@@ -58,8 +58,12 @@ class Engine:
         return self.retriever.rank(query, depth=self.settings.turn.answer_depth)
 
     def answer(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
-               mode: str | None = None) -> Answer:
-        """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first."""
+               mode: str | None = None, max_sentences: int | None = None) -> Answer:
+        """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first.
+
+        ``max_sentences``: a literature table's cell, at most this many sentences (with the cell's own
+        threshold for "not stated", ``app.confidence``).
+        """
         t0 = time.perf_counter()
         question = " ".join(_CONTROL.sub(" ", question or "").split())
         if not question:
@@ -85,11 +89,15 @@ class Engine:
         hits = ranked[: max(10, self.settings.search.k)]
         t1 = time.perf_counter()
         extractive = self.extractive
-        parts = self.retriever.parts(query, self.settings.turn.answer_depth) if self.settings.answer.parts else []
+        settings = extractive.settings
+        if max_sentences:  # a table cell: its length, and whether its paper states it
+            settings = replace(settings, max_sentences=max_sentences, cell=True,
+                               factoid_sentences=min(settings.factoid_sentences, max_sentences))
+        parts = self.retriever.parts(query, self.settings.turn.answer_depth) if settings.parts else []
         if parts:
-            answer = extractive.answer_parts(query, parts, ranked, self.snapshot, shown=len(hits))
+            answer = extractive.answer_parts(query, parts, ranked, self.snapshot, shown=len(hits), settings=settings)
         else:
-            answer = extractive.answer(query, ranked, self.snapshot, shown=len(hits))
+            answer = extractive.answer(query, ranked, self.snapshot, shown=len(hits), settings=settings)
         if mode == "llm" or (mode is None and self.settings.llm.configured and self._llm_enabled()):
             answer = self._llm_answer(question, list(query.context), hits, answer)
         verify(answer, self.snapshot)

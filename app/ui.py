@@ -527,11 +527,13 @@ def main() -> None:
     except SisterQAError as e:
         no_index(s, ui, e)
         return
-    from sisterqa.app.views import papers, quality
+    from sisterqa.app.views import papers, quality, table
 
     pages = [
         st.Page(lambda: chat_page(engine, s, ui), title="Chat", icon=":material/forum:",
                 url_path="chat", default=True),
+        st.Page(lambda: table.render(engine, s, _lock(engine_key(s))), title="Table",
+                icon=":material/table_view:", url_path="table"),
         st.Page(lambda: papers.render(engine, s, _lock(engine_key(s))), title="Papers",
                 icon=":material/library_books:", url_path="papers"),
         st.Page(lambda: quality.render(s), title="Quality", icon=":material/monitoring:",

@@ -835,7 +835,7 @@ def bench_load(index_dir: Path | None = None, sessions: int = LOAD_SESSIONS, tim
 
 # ---------------------------------------------------------------- the whole bench
 
-SECTIONS = ("system", "vanilla", "scale", "scale_e2e", "pdf", "load")
+SECTIONS = ("system", "vanilla", "scale", "scale_e2e", "pdf", "load", "table")
 E2E_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_E2E_SIZES = (10_000,)
 
@@ -909,6 +909,10 @@ def run_bench(quick: bool = False, corpus: Path | None = None, gold_path: Path =
             # The full gold set: distinct questions for every session, even in a quick run.
             result.update(bench_load(index_dir, load_sessions or (5 if quick else LOAD_SESSIONS),
                                      gold=load_gold(gold_path), progress=progress))
+        if "table" in only:  # literature tables: 5 × 6 over the corpus, 100 × 6 synthetic (eval/table_bench.py)
+            from .table_bench import bench_table
+
+            result["table"] = bench_table(index_dir, work, corpus, quick, repeats, progress)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if "system" in only and "vanilla" in only:
@@ -983,6 +987,12 @@ def summary(r: dict) -> str:
             p50, p95 = (f"{x[k]:.1f}" if x.get(k) is not None else "aborted" for k in ("query_ms_p50", "query_ms_p95"))
             lines.append(f"| {x['passages']:,} | {x['build_s']:.1f} | {x['open_s']:.2f} | {p50} | {p95} | "
                          f"{x['rss_mb']:.0f} |")
+    if r.get("table"):
+        c, syn = r["table"]["corpus"], r["table"]["synthetic"]
+        lines += ["", f"table: {c['papers']} × {c['columns']} over the corpus, warm {c['table_s']:.2f} s "
+                      f"({c['ms_per_cell']:.0f} ms a cell); synthetic: "
+                      + ", ".join(f"{x['papers']} × {x['columns']} in {x['table_s']:.1f} s ({x['ms_per_cell']:.0f} ms a cell)"
+                                  for x in syn["runs"])]
     if r.get("load") and "sessions" in r["load"]:
         lo = r["load"]
         lines += ["", f"{lo['sessions']} chat sessions at once: {lo['answered']} answered, {lo['mixed_up']} "

@@ -14,6 +14,7 @@ learned on one half is judged on the other.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,31 @@ def confidence_rows(engine: Engine, items: list[dict]) -> list[tuple[dict, bool,
     return rows
 
 
+def table_rows(engine: Engine, cells: list[dict]) -> list[tuple[dict, bool, bool]]:
+    """(evidence, the cell's answer would be right, the cell is not stated) for each gold table cell:
+    the question asked of the row's paper alone at a cell's length, never abstaining; right when a
+    cited quote overlaps the cell's evidence (``eval/table.py``'s cell support)."""
+    from dataclasses import replace
+
+    from sisterqa.app.table import CELL_SENTENCES
+
+    from .table import doc_ids
+
+    docs = doc_ids(cells, engine.snapshot, strict=False)
+    s = engine.extractive.settings
+    s = replace(s, max_sentences=CELL_SENTENCES, factoid_sentences=min(s.factoid_sentences, CELL_SENTENCES))
+    rows = []
+    for c in cells:
+        if c["doc"] not in docs:
+            continue
+        query, hits = engine.turn(c["question"], (), {docs[c["doc"]]})
+        d = engine.extractive.draft(query, hits, engine.snapshot, s)
+        quotes = [ev["quote"] for ev in c.get("evidence", [])]
+        right = bool(c["stated"]) and any(quote_overlaps(x.text, q) for x in d.chosen for q in quotes)
+        rows.append((d.evidence, right, not c["stated"]))
+    return rows
+
+
 def _logistic_fit(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 4000, lr: float = 0.3) -> tuple:
     """(weights, bias) of an L2-penalised logistic regression on standardised ``x``."""
     w, b = np.zeros(x.shape[1]), 0.0
@@ -151,11 +177,14 @@ def platt(z: np.ndarray, y: np.ndarray) -> list[float]:
     return [round(a, 4), round(b, 4)]
 
 
-def fit_confidence(rows: list[tuple[dict, bool, bool]], l2: float = 8.0, max_false_abstention: float = 0.05) -> dict:
-    """The confidence model (``app.confidence.ConfidenceModel``) of the tuning rows: a logistic score of
-    the evidence for "the answer is right", a Platt scaling of it for answers (P(right)) and one for
-    abstentions (P(unanswerable)), and the abstention threshold: the highest score that abstains on at
-    most ``max_false_abstention`` of the answerable rows."""
+def fit_confidence(rows: list[tuple[dict, bool, bool]], l2: float = 8.0, max_false_abstention: float = 0.02) -> dict:
+    """The confidence model (``app.confidence.ConfidenceModel``) of the tuning rows. Two logistic scores
+    of the same evidence: whether the papers answer the question at all (answerable against not), which
+    decides abstention, and whether the answer given is right (its citations support the evidence),
+    which is the answer's confidence; each turned into a probability by a Platt scaling (an abstention's
+    confidence: P(unanswerable) from the first). The threshold on the first is the highest score that
+    abstains on at most ``max_false_abstention`` of the answerable rows (2 %, well under the 5 % a
+    student may tolerate, so that held-out questions stay under it too)."""
     from sisterqa.app.confidence import EVIDENCE
 
     x = np.array([[ev[k] for k in EVIDENCE] for ev, _, _ in rows], dtype=np.float64)
@@ -163,15 +192,47 @@ def fit_confidence(rows: list[tuple[dict, bool, bool]], l2: float = 8.0, max_fal
     u = np.array([un for _, _, un in rows], dtype=np.float64)
     mean, scale = x.mean(0), x.std(0)
     scale[scale < 1e-9] = 1.0
-    w, b = _logistic_fit((x - mean) / scale, y, l2)
-    z = ((x - mean) / scale) @ w + b
-    answerable = np.sort(z[u == 0])
+    xs = (x - mean) / scale
+    wa, ba = _logistic_fit(xs, 1.0 - u, l2)  # answerable
+    wr, br = _logistic_fit(xs, y, l2)  # right
+    za, zr = xs @ wa + ba, xs @ wr + br
+    answerable = np.sort(za[u == 0])
     k = int(np.floor(max_false_abstention * len(answerable)))  # this many answerable rows may abstain
-    threshold = float(answerable[k] - 1e-6) if len(answerable) else 0.0
-    return {"features": list(EVIDENCE), "weights": [round(float(v), 4) for v in w], "bias": round(float(b), 4),
-            "mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale],
-            "answer_platt": platt(z, y), "abstain_platt": platt(z, u), "threshold": round(threshold, 4),
+    threshold = _below(answerable[k]) if len(answerable) else 0.0
+    r4 = lambda v: [round(float(t), 4) for t in v]  # noqa: E731
+    return {"features": list(EVIDENCE), "mean": [round(float(v), 6) for v in mean],
+            "scale": [round(float(v), 6) for v in scale],
+            "answerable": {"weights": r4(wa), "bias": round(float(ba), 4), "platt": platt(za, u)},
+            "right": {"weights": r4(wr), "bias": round(float(br), 4), "platt": platt(zr, y)},
+            "threshold": threshold,
             "learned_on": {"rows": len(rows), "right": int(y.sum()), "unanswerable": int(u.sum())}}
+
+
+def _below(score: float) -> float:
+    """A threshold just under ``score`` (at 4 decimals, so that the written file keeps it under)."""
+    import math
+
+    return math.floor(float(score) * 1e4 - 1e-9) / 1e4
+
+
+def cell_threshold(model: dict, rows: list[tuple[dict, bool, bool]], max_false_abstention: float = 0.02) -> float:
+    """The score under which a table cell says "not stated", by the questions' rule on the gold table's
+    tuning cells: the highest that calls at most ``max_false_abstention`` of the stated cells not stated."""
+    from sisterqa.app.confidence import ConfidenceModel
+
+    m = ConfidenceModel(model)
+    stated = np.sort([m.answerable(ev) for ev, _, un in rows if not un])
+    k = int(np.floor(max_false_abstention * len(stated)))
+    return _below(stated[k]) if len(stated) else float(model["threshold"])
+
+
+def learned_for_file(settings) -> Path:
+    """The shipped weights file of the main index's embedder (app/weights/<embedder>.json)."""
+    from sisterqa.app.learned import DEFAULT_EMBEDDER, weights_file
+    from sisterqa.index.store import open_snapshot
+
+    path = weights_file(open_snapshot(settings.index_dir).manifest["settings"].get("embedder_name") or "")
+    return path if path.exists() else weights_file(DEFAULT_EMBEDDER)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -192,6 +253,15 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
     settings = load_settings({"index_dir": args.index_dir}, cwd=root)
+    # the engines answer with the current sentence weights alone: the confidence is what is learned
+    import json
+    import tempfile
+
+    current_file = Path(tempfile.mkdtemp()) / "weights.json"
+    sentence_weights = {k: v for k, v in json.loads(
+        (settings.answer_weights or learned_for_file(settings)).read_text(encoding="utf-8"))["weights"].items()}
+    current_file.write_text(json.dumps({"weights": sentence_weights}), encoding="utf-8")
+    settings = replace(settings, answer_weights=current_file)
     corpora = args.corpus or available()
     engines = {}
     for name in corpora:
@@ -214,7 +284,16 @@ def main(argv: list[str] | None = None) -> None:
         e.extractive.weights = dict(weights)
     rows = {(c, sp): confidence_rows(e, [it for it in items if it.get("split") == sp])
             for c, (e, items) in engines.items() for sp in ("tune", "heldout")}
-    model = fit_confidence([r for (c, sp), rs in rows.items() if sp == args.split for r in rs])
+    if "sisterqa" in engines:  # the literature table's cells, asked of one paper each
+        from .table import GOLD_TABLE, load_gold_table
+
+        if GOLD_TABLE.exists():
+            cells = load_gold_table(GOLD_TABLE)
+            for sp in ("tune", "heldout"):
+                rows[("table", sp)] = table_rows(engines["sisterqa"][0], [c for c in cells if c.get("split") == sp])
+    model = fit_confidence([r for (c, sp), rs in rows.items() if sp == args.split and c != "table" for r in rs])
+    if ("table", args.split) in rows:
+        model["cell_threshold"] = cell_threshold(model, rows[("table", args.split)])
     report_confidence(model, rows)
     if args.out:
         import json
@@ -240,7 +319,7 @@ def report_confidence(model: dict, rows: dict) -> None:
         conf, right = [], []
         abst = fa = n_un = n_an = 0
         for ev, r, un in rs:
-            j = m.judge(ev)
+            j = m.judge(ev, cell=c == "table")
             n_un += un
             n_an += not un
             abst += un and j.abstain

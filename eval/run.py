@@ -11,6 +11,9 @@ from sisterqa.ingest.normalize import normalize
 
 from . import calibration, metrics, variants
 from .baselines import BM25Baseline, VanillaBaseline, vanilla_chunks
+from .table import GOLD_TABLE, evaluate_table
+from .table import cells_report as table_cells_report
+from .table import report as table_report
 
 GOLD = Path(__file__).resolve().parent / "gold.jsonl"
 SYSTEMS = ("system", "bm25", "vanilla")
@@ -83,8 +86,13 @@ def new_topic_section(engine, items: list[dict], alone: list[dict], texts: dict)
 
 
 def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
-             progress=lambda msg: None, new_topic: bool = True) -> dict:
-    """Run the whole evaluation; return the contract's JSON with breakdowns and predictions."""
+             progress=lambda msg: None, gold_table: Path | bool | None = None, new_topic: bool = True) -> dict:
+    """Run the whole evaluation; return the contract's JSON with breakdowns and predictions.
+
+    ``gold_table``: a gold table for the ``table`` section (eval/table.py); by default
+    eval/gold-table.jsonl when it exists; False: no table section. ``new_topic``: also the
+    new-topic variant (eval/variants.py).
+    """
     from sisterqa.app.session import Engine
 
     t0 = time.perf_counter()
@@ -106,13 +114,16 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
     progress("system")
     runs = {"system": run_system(engine, items)}
     timing = {"system_s": time.perf_counter() - t0}
+    bases = {}
     if baselines:
         t1 = time.perf_counter()
         chunks = vanilla_chunks(files)
         progress("bm25 baseline")
-        runs["bm25"] = run_baseline(BM25Baseline(chunks), items)
+        bases["bm25"] = BM25Baseline(chunks)
+        runs["bm25"] = run_baseline(bases["bm25"], items)
         progress("vanilla baseline")
-        runs["vanilla"] = run_baseline(VanillaBaseline(chunks), items)
+        bases["vanilla"] = VanillaBaseline(chunks)
+        runs["vanilla"] = run_baseline(bases["vanilla"], items)
         timing["baselines_s"] = time.perf_counter() - t1
 
     result = {"n": len(items)}
@@ -149,6 +160,15 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
     if new_topic:
         progress("new-topic variant")
         result["new_topic"] = new_topic_section(engine, items, runs["system"][0], texts)
+    strict = gold_table is not None  # the default gold table leaves out papers this index lacks
+    if gold_table is None:
+        gold_table = GOLD_TABLE if GOLD_TABLE.exists() else False
+    if gold_table:  # the literature table, cell by cell (eval/table.py)
+        t1 = time.perf_counter()
+        tab = evaluate_table(engine, Path(gold_table), texts, bases, progress, strict=strict)
+        if tab is not None:
+            result["table"] = tab
+        timing["table_s"] = time.perf_counter() - t1
     result["runtime_s"] = round(time.perf_counter() - t0, 2)
     result["timing_s"] = {k: round(v, 2) for k, v in timing.items()}
     result["_predictions"] = runs["system"][0]
@@ -159,7 +179,10 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
 
 def public(result: dict) -> dict:
     """The result without the bulky private parts (predictions, items)."""
-    return {k: v for k, v in result.items() if not k.startswith("_")}
+    out = {k: v for k, v in result.items() if not k.startswith("_")}
+    if "table" in out:
+        out["table"] = {k: v for k, v in out["table"].items() if not k.startswith("_")}
+    return out
 
 
 def failures(result: dict, limit: int = 3) -> list[dict]:
@@ -225,8 +248,12 @@ def write_report(result: dict, folder: Path) -> tuple[Path, Path]:
         f"## Overall\n\n{table(result)}\n\n"
         + (f"## By split (tuning / held-out)\n\n{split_table(result)}\n\n" if result.get("splits") else "")
         + f"## By group\n\n{breakdown_table(result)}\n\n"
-        f"![chart]({png.name})\n\n" + calibration_section(result, folder), encoding="utf-8",
+        + (f"## Literature table\n\n{table_report(result['table'])}\n\n" if result.get("table") else "")
+        + f"![chart]({png.name})\n\n" + calibration_section(result, folder), encoding="utf-8",
     )
+    if result.get("table"):
+        (folder / "table-cells.md").write_text(
+            "# The literature table, cell by cell\n\n" + table_cells_report(result["table"]), encoding="utf-8")
     _chart(result, png)
     write_answers(result, folder / "answers.md")
     return md, png

