@@ -59,13 +59,8 @@ FACT_PATTERNS = {
     "place": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+"),
 }
 
-_STOP = frozenset(
-    "the a an of to in and or is are was were be been for on at by with from as that this these those "
-    "what which who whom when where why how did does do has have had it its their there between into "
-    "about than then so such not no yes can could would should will may might paper papers according "
-    "study yang dan di ke dari dengan untuk pada dalam ini itu adalah apa siapa kapan mengapa bagaimana "
-    "berapa tersebut oleh sebagai antara saja sajakah apakah menurut".split()
-)
+# Besides the stopwords of both languages (index/bm25.py), the words every question about papers has.
+_QUESTION_WORDS = frozenset("papers yes may might sajakah".split())
 
 
 @dataclass(frozen=True)
@@ -120,7 +115,7 @@ def content_terms(text: str) -> tuple[str, ...]:
     """The words of ``text`` that carry meaning, in order (function words of both languages left out)."""
     from sisterqa.index.bm25 import STOP_EN, STOP_ID
 
-    return tuple(dict.fromkeys(w for w in normalize(text).split() if w not in _STOP and w not in STOP_EN
+    return tuple(dict.fromkeys(w for w in normalize(text).split() if w not in _QUESTION_WORDS and w not in STOP_EN
                                and w not in STOP_ID and (len(w) > 2 or w.isdigit())))
 
 

@@ -19,6 +19,7 @@ from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 from sisterqa.ingest.language import detect_language
 from sisterqa.ingest.normalize import normalize
+from sisterqa.ingest.sections import is_reference_section
 
 from .question import FACT_PATTERNS
 
@@ -128,8 +129,7 @@ class PaperSentences:
         ], dtype=np.float64)
         plain = normalize(sentence)
         front = (len(self._title) > 20 and self._title in plain) or any(a in plain for a in self._authors)
-        keep = quotable(sentence) and not front and not re.search(
-            r"^\s*(references|referensi|daftar pustaka|bibliography)", section, re.I)
+        keep = quotable(sentence) and not front and not is_reference_section(section)
         return SentenceInfo(
             lang=detect_language(sentence), stems=frozenset(words), static=static, keep=keep,
             cues={t: bool(re.search(p, sentence, re.I)) for t, p in _CUES.items()},

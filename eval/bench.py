@@ -45,8 +45,9 @@ from typing import Callable
 
 import numpy as np
 
+from .run import GOLD, load_gold
+
 ROOT = Path(__file__).resolve().parent.parent
-GOLD = Path(__file__).resolve().parent / "gold.jsonl"
 SCALE_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SCALE_SIZES = (10_000,)
 DIM = 384
@@ -139,11 +140,6 @@ def sisterqa_command() -> list[str]:
     """How to run the ``sisterqa`` console script of this interpreter."""
     exe = Path(sys.executable).with_name("sisterqa")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "sisterqa"]
-
-
-def load_gold(path: Path = GOLD) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 # ---------------------------------------------------------------- this system

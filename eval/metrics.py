@@ -41,12 +41,6 @@ def first_cover(passages: list[str], quote: str, k: int = 10) -> int | None:
     return None
 
 
-def item_retrieval(passages: list[str], quotes: list[str]) -> dict:
-    """Per-item retrieval facts: the first covering rank of each evidence quote (within 10)."""
-    ranks = [first_cover(passages, q, 10) for q in quotes]
-    return {"ranks": ranks}
-
-
 def quote_overlaps(quote: str, evidence: str) -> bool:
     """A citation's quote overlaps an evidence quote: half of either one's 4-grams occur in the other."""
     return covers(evidence, quote) or covers(quote, evidence)

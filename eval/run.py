@@ -16,7 +16,6 @@ from .table import cells_report as table_cells_report
 from .table import report as table_report
 
 GOLD = Path(__file__).resolve().parent / "gold.jsonl"
-SYSTEMS = ("system", "bm25", "vanilla")
 SUMMARY_METRICS = ("hit@1", "hit@5", "hit@10", "allev@10", "mrr@10", "keyfact_recall",
                    "citation_precision", "citation_support", "citation_validity", "abstention_accuracy", "false_abstention",
                    "answer_words_median", "latency_ms_p50", "latency_ms_p95")

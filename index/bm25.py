@@ -44,9 +44,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 # Indonesian words are cut to their roots by PySastrawi (a root-word list, so kendala, jembatan and
-# kerjasama stay whole) or by the Snowball stemmer (which cuts them to ndala, jembat, rjasama).
-INDONESIAN_STEMMER = os.environ.get("SISTERQA_ID_STEMMER", "sastrawi")
-TOKENIZER = f"words-nostop-stem-en:snowball-id:{INDONESIAN_STEMMER}"  # recorded in the manifest
+# kerjasama stay whole; the Snowball stemmer cut them to ndala, jembat, rjasama and measured worse).
+TOKENIZER = "words-nostop-stem-en:snowball-id:sastrawi"  # recorded in the manifest
 
 
 class _Sastrawi:
@@ -63,7 +62,7 @@ class _Sastrawi:
 def _stemmer(language: str):
     import Stemmer
 
-    if language == "id" and INDONESIAN_STEMMER == "sastrawi":
+    if language == "id":
         return _Sastrawi()
     return Stemmer.Stemmer({"id": "indonesian"}.get(language, "english"))
 

@@ -25,13 +25,6 @@ class IndexCorrupt(SisterQAError):
         super().__init__(f"the index in {index_dir} is damaged ({detail}); {REBUILD}")
 
 
-class IndexStale(SisterQAError):
-    """The index was built with settings that no longer match the request."""
-
-    def __init__(self, detail: str):
-        super().__init__(f"{detail}; {REBUILD}")
-
-
 class EmbedderMismatch(SisterQAError):
     """A query asked for a different embedder than the index was built with."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from sisterqa.ingest.paper import Passage
+from sisterqa.ingest.sections import is_reference_section
 
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderMismatch
@@ -272,9 +273,6 @@ class Candidates:
     real: np.ndarray  # False for background rows
 
 
-_REFERENCE_SECTION = ("references", "referensi", "daftar pustaka", "bibliography", "refbacks", "article metrics")
-
-
 class PaperTables:
     """Small arrays of one index version: each paper's language, each section's reference flag."""
 
@@ -283,7 +281,7 @@ class PaperTables:
         self.paper_lang = np.array([p.get("language", "en") or "en" for p in snap.papers] or ["en"])
         self.languages = sorted(set(self.paper_lang.tolist()))
         names = snap.section_names()
-        flags = [any(x.lower().startswith(r) or f"› {r}" in x.lower() for r in _REFERENCE_SECTION) for x in names]
+        flags = [is_reference_section(x) for x in names]
         self.is_reference = np.array(flags + [False], dtype=bool)  # [-1]: background rows
 
 

@@ -67,7 +67,6 @@ _DROP = set("\u200b\u200c\u200d\u2060\ufeff\r\n") | {chr(c) for c in range(32) i
 _PAGE_NUMBER = re.compile(r"^(?:page\s+|halaman\s+|p\.\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of|dari)\s*\d{1,4})?$", re.I)
 _YEAR_LINE = re.compile(r"(?:©|\(c\)|copyright|published|accepted|received|diterima|vol\.?|volume)\D{0,40}((?:19|20)\d{2})", re.I)
 _BAD_META_TITLE = re.compile(r"(?:^microsoft\s|\.(?:docx?|tex|dvi|pdf|rtf|odt|indd)\b|^untitled\b|^title$|^\s*$|^[\w\-]+\.\w{2,4}$)", re.I)
-_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-H]\.|[IVX]+\.)\s+\S")
 
 
 @dataclass

@@ -22,7 +22,14 @@ _TOP_WORDS = {
     "acknowledgments", "ucapan terima kasih",
 }
 _CAPTION = re.compile(r"^(?:gambar|figure|fig\.|table|tabel|sumber|source)\b", re.I)
-_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-H]\.|[IVX]+\.)\s+\S")
+NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-H]\.|[IVX]+\.)\s+\S")  # "2.1 Methods", "B. Results"
+# The names a reference list goes by (a section path whose part starts with one is a reference list).
+REFERENCE_SECTIONS = ("references", "referensi", "daftar pustaka", "bibliography", "refbacks", "article metrics")
+
+
+def is_reference_section(path: str) -> bool:
+    """Whether a section path (``A › B``) is, or lies in, a reference list."""
+    return any(part.strip().lower().startswith(REFERENCE_SECTIONS) for part in path.split("›"))
 
 
 def _is_caps_heading(line: str) -> bool:
@@ -44,7 +51,7 @@ def _is_sub_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
     return (
         2 <= len(line) <= 90
         and 1 <= len(words) <= 12
-        and (line[0].isupper() or _NUMBERED.match(line) is not None)
+        and (line[0].isupper() or NUMBERED.match(line) is not None)
         and not line.rstrip().endswith((".", ",", ";", ":", "?", "!"))
         and "@" not in line
         and ";" not in line
