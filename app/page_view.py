@@ -101,17 +101,25 @@ def quote_span(shot: PageShot, page_height: float) -> tuple[float, float]:
 
 
 @functools.lru_cache(maxsize=64)
-def render_band(shot: PageShot, width_px: int = 1200, above: float = 0.06, below: float = 0.12,
+def render_band(shot: PageShot, width_px: int = 2000, above: float = 0.06, below: float = 0.12,
                 min_height: float = 0.22) -> tuple[bytes, float, float]:
-    """The part of the page around the quote (full width; a little above it, some lines below it):
-    (PNG, top, bottom) with top and bottom as fractions of the page's height."""
+    """The part of the page around the quote (a little above it, some lines below it; the quote's
+    column of a two-column page, so that it reads at the width of a phone): (PNG, top, bottom)
+    with top and bottom as fractions of the page's height."""
     image, scale = _highlighted(shot, width_px)
     top, bottom = quote_span(shot, image.height / scale)
     a, b = max(0.0, top - above), min(1.0, bottom + below)
     if b - a < min_height:  # a one-line quote: enough of the page around it to read it in context
         b = min(1.0, a + min_height)
         a = max(0.0, b - min_height)
-    band = image.crop((0, int(a * image.height), image.width, int(b * image.height)))
+    page_w = image.width / scale
+    left = max(0.0, min(r[0] for r in shot.rects) / page_w - 0.04) if shot.rects else 0.0
+    right = min(1.0, max(r[2] for r in shot.rects) / page_w + 0.04) if shot.rects else 1.0
+    if right - left < 0.4:  # a short quote: its column, not a word
+        mid = (left + right) / 2
+        left, right = max(0.0, mid - 0.25), min(1.0, mid + 0.25)
+    band = image.crop((int(left * image.width), int(a * image.height), int(right * image.width),
+                       int(b * image.height)))
     return _png(band), a, b
 
 

@@ -81,51 +81,79 @@ CSS = """<style>
 # (Streamlit keeps a chat scrolled to the bottom pinned there as it grows, which used to carry the
 # view back to the end of the page), and a whole-page PDF view opens scrolled to the quote.
 SCROLL_JS = """<script>
+// Runs in the page itself (a script element added to it), not in this frame: a frame's listeners
+// stop when Streamlit replaces the frame at the next rerun.
 (function () {
-  const win = window.parent, doc = win.document;
-  if (win.__sisterqa_scroll) return;
-  win.__sisterqa_scroll = true;
-  function settle(card) {
-    let frames = 0;
-    function step() {
-      const top = card.getBoundingClientRect().top;
-      if (top < 40 || top > 160) card.scrollIntoView({block: "start"});
-      if (++frames < 90) win.requestAnimationFrame(step);
+  const doc = window.parent.document;
+  if (doc.getElementById("sisterqa-scroll")) return;
+  const s = doc.createElement("script");
+  s.id = "sisterqa-scroll";
+  s.textContent = "(" + function () {
+    function release(el) {  // as a reader's wheel scrolling up would: Streamlit lets go of the bottom
+      el.dispatchEvent(new WheelEvent("wheel", {deltaY: -120, bubbles: true, cancelable: true}));
     }
-    win.requestAnimationFrame(step);
-  }
-  doc.addEventListener("click", function (e) {
-    const a = e.target.closest && e.target.closest('a[href*="#sq-cite-"]');
-    if (!a) return;
-    const id = a.getAttribute("href").split("#").pop();
-    const card = doc.getElementById(id);
-    if (!card) return;
-    e.preventDefault();
-    e.stopPropagation();
-    if (win.location.hash === "#" + id) win.location.hash = "";
-    win.location.hash = id;
-    settle(card);
-  }, true);
-  function toQuote() {
-    doc.querySelectorAll(".sq-whole:not([data-sq-done])").forEach(function (box) {
-      const mark = box.querySelector(".sq-snap"), img = box.querySelector("img");
-      if (!mark || !img) return;
-      const go = function () {
-        box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight * 0.25);
-        box.setAttribute("data-sq-done", "1");
-      };
-      if (img.complete && img.naturalHeight) go(); else img.addEventListener("load", go, {once: true});
+    let settling = 0;  // the current settle loop's number; a reader's own scrolling ends it
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (kind) {
+      window.addEventListener(kind, function (e) { if (e.isTrusted) settling += 1; }, true);
     });
-  }
-  function toResults() {  // what an upload or "Update the index" did: scrolled into view, once
-    const box = doc.querySelector(".st-key-ingest-messages:not([data-sq-done])");
-    if (!box) return;
-    box.setAttribute("data-sq-done", "1");
-    box.scrollIntoView({block: "start"});
-  }
-  new win.MutationObserver(function () { toQuote(); toResults(); })
-    .observe(doc.body, {childList: true, subtree: true});
-  toQuote();
+    function settle(card) {  // keep the card in view while its view opens below it (at most 4 s)
+      const t0 = performance.now(), me = ++settling;
+      let still = 0;
+      function step() {
+        if (me !== settling) return;
+        const top = card.getBoundingClientRect().top;
+        if (top < 40 || top > 160) {
+          release(card);
+          card.scrollIntoView({block: "start"});
+          still = 0;
+        } else {
+          still += 1;
+        }
+        const t = performance.now() - t0;
+        if (t < 4000 && (t < 600 || still < 20)) window.requestAnimationFrame(step);
+      }
+      window.requestAnimationFrame(step);
+    }
+    document.addEventListener("click", function (e) {
+      const a = e.target.closest && e.target.closest('a[href*="#sq-cite-"]');
+      if (!a) return;
+      const id = a.getAttribute("href").split("#").pop();
+      const card = document.getElementById(id);
+      if (!card) return;
+      e.preventDefault();
+      e.stopPropagation();
+      // A fragment navigation, so that the card's :target view opens (CSS); then the card is kept in
+      // view while that view and its page image open below it.
+      // First release Streamlit's hold on the bottom of the chat, else it carries the view back down
+      // as the card opens below it.
+      release(card);
+      if (window.location.hash === "#" + id) window.history.replaceState(null, "", "#");
+      window.location.hash = id;
+      card.scrollIntoView({block: "start"});
+      settle(card);
+    }, true);
+    function toQuote() {
+      document.querySelectorAll(".sq-whole:not([data-sq-done])").forEach(function (box) {
+        const mark = box.querySelector(".sq-snap"), img = box.querySelector("img");
+        if (!mark || !img) return;
+        const go = function () {
+          box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight * 0.25);
+          box.setAttribute("data-sq-done", "1");
+        };
+        if (img.complete && img.naturalHeight) go(); else img.addEventListener("load", go, {once: true});
+      });
+    }
+    function toResults() {  // what an upload or "Update the index" did: scrolled into view, once
+      const box = document.querySelector(".st-key-ingest-messages:not([data-sq-done])");
+      if (!box) return;
+      box.setAttribute("data-sq-done", "1");
+      box.scrollIntoView({block: "start"});
+    }
+    new MutationObserver(function () { toQuote(); toResults(); })
+      .observe(document.body, {childList: true, subtree: true});
+    toQuote();
+  } + ")();";
+  doc.head.appendChild(s);
 })();
 </script>"""
 

@@ -92,7 +92,9 @@ def _paper_form(p: dict, engine, s, lock, copies: list[dict] = ()) -> None:
     doc = p["doc_id"]
     year = p.get("year") or "n.d."
     label = f"{h.shorten(p['title'], 80)} ({year})" + (" · a copy is waiting" if copies else "")
-    with st.expander(h.md_escape(label), icon=":material/description:", expanded=bool(copies)):
+    # Open while a copy waits for it, and after a Remove, Cancel or Save in it (a rerun would close it).
+    keep_open = bool(copies) or st.session_state.get("papers-open") == doc
+    with st.expander(h.md_escape(label), icon=":material/description:", expanded=keep_open):
         st.caption(h.md_escape(f"{p.get('path', '')} · {p.get('chunks', 0)} passages · {doc}"))
         _copies(p, list(copies), engine, s, lock)
         with st.form(key=f"meta-{doc}", border=False):
@@ -132,6 +134,7 @@ def _remove(p: dict, engine, s, lock) -> None:
     if not st.session_state.get(key):
         if st.button("Remove from the library…", key=f"remove-{doc}", type="tertiary", icon=":material/delete:"):
             st.session_state[key] = True
+            st.session_state["papers-open"] = doc
             st.rerun()
         return
     name = p["path"].rsplit("/", 1)[-1]
@@ -144,6 +147,7 @@ def _remove(p: dict, engine, s, lock) -> None:
             _act(lambda: library.remove_paper(s, doc), engine, lock, "Removing…", undo={})
         if row.button("Cancel", key=f"remove-no-{doc}"):
             st.session_state.pop(key, None)
+            st.session_state["papers-open"] = doc
             st.rerun()
 
 
