@@ -49,6 +49,7 @@ def update_index(settings, full: bool = False, progress: Progress | None = None)
     except SisterQAError as e:
         return [("error", str(e))]
     msgs = [("error", f"{p}: {reason}") for p, reason in report.failed]
+    msgs += [("warning", f"{message}; Replace on the Papers page indexes it instead") for _, message in report.copies]
     if report.rebuild_reason:
         msgs.append(("info", report.rebuild_reason))
     msgs.append(("success", f"Index updated: {report.summary()}"))

@@ -214,3 +214,32 @@ def test_read_never_loses_the_batch(tmp_path):
     text = subprocess.run([sys.executable, "-m", "sisterqa", "read", "a.md", "b.pdf", "z.md"], cwd=tmp_path,
                           capture_output=True, timeout=120)
     assert b"Last" in text.stdout and b"Traceback" not in text.stderr
+
+
+def test_update_the_index_says_which_files_are_copies(work_copy, semarang_pdf):
+    (work_copy / "corpus" / "kendala.pdf").write_bytes(semarang_pdf.read_bytes())
+    msgs = lib.update_index(load_settings(env={}, cwd=work_copy))
+    warnings = [text for kind, text in msgs if kind == "warning"]
+    assert len(warnings) == 1 and warnings[0].startswith("kendala.pdf is a copy of 'Kendala")
+    assert msgs[-1][0] == "success" and "copies 1" in msgs[-1][1]
+
+
+def test_an_index_written_before_sketches_finds_copies_too(work_copy, semarang_pdf):
+    """An index built before this version has no signatures.npy: the next ingest sketches its papers
+    from their stored texts (once) and finds the copy all the same."""
+    from sisterqa.index.copies import SIGNATURES, SIGNATURES_META
+    from sisterqa.index.store import IndexDir
+
+    version = IndexDir(work_copy / ".sisterqa").current()
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name in (SIGNATURES, SIGNATURES_META):
+        (version / name).unlink()
+        manifest["files"].pop(name, None)
+        manifest.get("checksums", {}).pop(name, None)
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (work_copy / "corpus" / "kendala.pdf").write_bytes(semarang_pdf.read_bytes())
+    report = lib.run_ingest(load_settings(env={}, cwd=work_copy))
+    assert not report.failed and not report.rebuild_reason
+    assert [m.split(" is a copy of ")[0] for _, m in report.copies] == ["kendala.pdf"]
+    new = IndexDir(work_copy / ".sisterqa").current()
+    assert len(Signatures.load(new).items) == 5  # every paper sketched now

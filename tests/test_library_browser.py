@@ -49,7 +49,7 @@ def test_upload_a_copy_then_replace_remove_and_undo_on_the_papers_page(project):
             expect(results).to_be_in_viewport()
             warning = results.get_by_test_id("stAlertContentWarning")
             expect(warning).to_contain_text(
-                f"Kendala (journal).pdf is a copy of 'Kendala Kerjasama Sister City antara Kota Semarang")
+                "Kendala (journal).pdf is a copy of 'Kendala Kerjasama Sister City antara Kota Semarang")
             expect(warning).to_contain_text(f"({SEMARANG}.txt); not indexed")
             expect(page.get_by_test_id("stToast")).to_have_count(0)  # nothing covers the results
             assert len(open_snapshot(root / ".sisterqa").papers) == 5
