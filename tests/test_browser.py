@@ -410,6 +410,9 @@ def test_a_question_asked_while_an_upload_is_indexed_is_answered_after_it(server
     ])
     page.get_by_test_id("stSidebar").get_by_role("button", name="Add to the corpus").click()
     expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+    # Issue 23 item 8: the progress says what it counts ("(8/266)" had no unit).
+    expect(page.get_by_test_id("stProgress")).to_contain_text(
+        re.compile(r"Embedding solo-surakarta\.md: \d+ of \d+ passages and sentences"), timeout=60_000)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(QUESTION)
     # Streamlit stops the running script for the new run (fast reruns): the question is answered

@@ -418,3 +418,16 @@ def test_filter_labels_are_short_distinct_and_end_with_an_ellipsis(built_index):
     assert all(len(x) <= 72 for x in labels)  # whole words, enough of them to tell papers apart
     assert all(len(x.split()) >= 6 for x in labels)
     assert all("…" in x for x, p in zip(labels, snap.papers) if len(p["title"]) > 64)
+
+
+def test_one_language_label_and_long_questions_as_kept():
+    """Issue 23 item 8: "(Indonesian)" before every sentence becomes one line; a long question's
+    bubble shows what the answerer kept."""
+    text = "- _(Indonesian)_ Kota itu lambat [1]\n- _(Indonesian)_ Anggaran kurang [2]"
+    assert h.one_language(text) == ("- Kota itu lambat [1]\n- Anggaran kurang [2]", "Indonesian")
+    mixed = "_(Indonesian)_ Kota itu [1] The city was slow [2]"
+    assert h.one_language(mixed) == (mixed, None)  # one sentence unlabelled: labels stay
+    assert h.one_language("Plain [1]") == ("Plain [1]", None)
+    q = "word " * 1200
+    shown = h.shown_question(q, 2000)
+    assert len(shown) <= 2002 and shown.endswith(" …") and h.shown_question("short?", 2000) == "short?"
