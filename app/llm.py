@@ -32,15 +32,13 @@ import numpy as np
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 from sisterqa.ingest.errors import SisterQAError
-from sisterqa.ingest.language import detect_language
+from sisterqa.ingest.language import LANGUAGES, detect_language
 from sisterqa.ingest.sentences import split_sentences
 
 from .answer import Answer, Citation, CitationError, content_terms, verify
 from .settings import LLMSettings
 
 log = logging.getLogger("sisterqa.llm")
-
-LANGUAGES = {"en": "English", "id": "Indonesian"}
 
 SYSTEM_PROMPT = """\
 You answer questions about research papers on sister-city cooperation and paradiplomacy.

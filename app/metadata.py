@@ -1,7 +1,7 @@
 """Corrections to a paper's metadata, saved where ingest reads it: ``metadata.json`` beside the paper.
 
 ``save_metadata`` updates the paper's entry (title, authors, year, language,
-venue) in the ``metadata.json`` of the paper's folder, atomically, keeping
+venue, and the bibliographic type, institution, DOI and URL) in the ``metadata.json`` of the paper's folder, atomically, keeping
 every other entry and key. The next ``ingest`` sees the paper unchanged and
 only rewrites its metadata in a new index version: nothing is embedded again
 (the stored vectors were made with the old title in their ``title — section``
@@ -11,13 +11,14 @@ prefix; ``sisterqa ingest --full`` re-embeds with the new one).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from sisterqa.index.store import write_atomic
 from sisterqa.ingest.errors import SisterQAError
 from sisterqa.ingest.read import METADATA_FILE, read_metadata
 
-FIELDS = ("title", "authors", "year", "language", "venue")
+FIELDS = ("title", "authors", "year", "language", "venue", "type", "institution", "doi", "url")
 
 
 class BadMetadata(SisterQAError):
@@ -26,8 +27,11 @@ class BadMetadata(SisterQAError):
     exit_code = 1
 
 
-def clean_fields(title: str, authors, year, language: str, venue: str) -> dict:
-    """The corrected fields, checked: a title, authors as a list, a plausible year or none."""
+def clean_fields(title: str, authors, year, language: str, venue: str, type: str | None = None,
+                 institution: str | None = None, doi: str | None = None, url: str | None = None) -> dict:
+    """The corrected fields, checked: a title, authors as a list, a plausible year or none, a known
+    type, a DOI (``10.…/…``; a doi.org address or ``doi:`` is taken too), a web address."""
+    from .references import TYPES
     title = " ".join(str(title or "").split())
     if not title:
         raise BadMetadata("a paper needs a title")
@@ -47,8 +51,26 @@ def clean_fields(title: str, authors, year, language: str, venue: str) -> dict:
     if language and not (2 <= len(language) <= 3 and language.isalpha()):
         raise BadMetadata(f"the language must be a code such as en or id, not {language!r}")
     venue = " ".join(str(venue or "").split()) or None
-    return {"title": title, "authors": authors, "year": year, "language": language or None,
-            "venue": venue}
+    out = {"title": title, "authors": authors, "year": year, "language": language or None, "venue": venue}
+    # The bibliographic fields: None (not given) leaves the saved value as it is; "" clears it.
+    if type is not None:
+        kind = str(type).strip().lower() or None
+        if kind and kind not in TYPES:
+            raise BadMetadata(f"the type must be one of {', '.join(TYPES)}, not {kind!r}")
+        out["type"] = kind
+    if institution is not None:
+        out["institution"] = " ".join(str(institution).split()) or None
+    if doi is not None:
+        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi\s*:\s*)", "", str(doi).strip(), flags=re.I) or None
+        if doi and not re.fullmatch(r"10\.\d{4,9}/\S+", doi):
+            raise BadMetadata(f"a DOI looks like 10.1234/abc, not {doi!r}")
+        out["doi"] = doi
+    if url is not None:
+        url = str(url).strip() or None
+        if url and not re.fullmatch(r"https?://\S+", url):
+            raise BadMetadata(f"the URL must start with http:// or https://, not {url!r}")
+        out["url"] = url
+    return out
 
 
 def metadata_path(paper: dict, root: Path) -> tuple[Path, str]:
@@ -67,6 +89,9 @@ def save_metadata(paper: dict, fields: dict, root: Path) -> Path:
         raise BadMetadata(f"{file} cannot be updated: {e}") from e
     entry = dict(data.get(key) or {})
     entry.update({k: fields[k] for k in FIELDS if k in fields})
+    for k in ("type", "doi", "url"):  # bibliographic fields ingest cannot find: absent when empty
+        if k in entry and not entry[k]:
+            del entry[k]
     data[key] = entry
     try:
         write_atomic(file, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

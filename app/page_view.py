@@ -1,7 +1,10 @@
 """A cited PDF page as an image, the quote highlighted where it is printed (pypdfium2 + Pillow).
 
 ``citation_pages`` finds, for each citation of a PDF, its page and the quote's boxes (from the
-index's ``papers/<doc>.boxes.npy``); ``render_page`` draws that page with the boxes marked.
+index's ``papers/<doc>.boxes.npy``); ``render_page`` draws that page with the boxes marked, and
+``render_band`` the part of it around the quote, so that the highlight is on screen as soon as
+the page view opens (a phone included); ``page_html`` is the view itself: the band or the whole
+page at a zoom, the whole page scrolled to the quote.
 """
 
 from __future__ import annotations
@@ -41,9 +44,8 @@ def citation_pages(answer, snapshot, root: Path) -> dict[int, PageShot]:
     return out
 
 
-@functools.lru_cache(maxsize=32)
-def render_page(shot: PageShot, width_px: int = 900) -> bytes:
-    """The page as a PNG ``width_px`` wide, each rectangle of the quote filled in translucent yellow."""
+def _highlighted(shot: PageShot, width_px: int):
+    """(the page as a PIL image ``width_px`` wide with the quote marked, points → pixels scale)."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
@@ -60,6 +62,76 @@ def render_page(shot: PageShot, width_px: int = 900) -> bytes:
     for x0, y0, x1, y1 in shot.rects:
         box = [x0 * scale - 1, y0 * scale - 1, x1 * scale + 1, y1 * scale + 1]
         draw.rectangle(box, fill=(255, 214, 0, 110), outline=(230, 150, 0, 255), width=2)
+    return Image.alpha_composite(image, overlay).convert("RGB"), scale
+
+
+def _png(image) -> bytes:
     out = io.BytesIO()
-    Image.alpha_composite(image, overlay).convert("RGB").save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", optimize=False)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=32)
+def render_page(shot: PageShot, width_px: int = 900) -> bytes:
+    """The page as a PNG ``width_px`` wide, each rectangle of the quote filled in translucent yellow."""
+    return _png(_highlighted(shot, width_px)[0])
+
+
+@functools.lru_cache(maxsize=256)
+def page_height(shot: PageShot) -> float:
+    """The cited page's height in points."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(shot.pdf)
+    try:
+        page = doc[shot.page - 1]
+        height = page.get_height()
+        page.close()
+        return height
+    finally:
+        doc.close()
+
+
+def quote_span(shot: PageShot, page_height: float) -> tuple[float, float]:
+    """Where the quote is printed, as (top, bottom) fractions of the page's height."""
+    if not shot.rects or not page_height:
+        return 0.0, 1.0
+    return (max(0.0, min(r[1] for r in shot.rects) / page_height),
+            min(1.0, max(r[3] for r in shot.rects) / page_height))
+
+
+@functools.lru_cache(maxsize=64)
+def render_band(shot: PageShot, width_px: int = 2000, above: float = 0.06, below: float = 0.12,
+                min_height: float = 0.22) -> tuple[bytes, float, float]:
+    """The part of the page around the quote (a little above it, some lines below it; the quote's
+    column of a two-column page, so that it reads at the width of a phone): (PNG, top, bottom)
+    with top and bottom as fractions of the page's height."""
+    image, scale = _highlighted(shot, width_px)
+    top, bottom = quote_span(shot, image.height / scale)
+    a, b = max(0.0, top - above), min(1.0, bottom + below)
+    if b - a < min_height:  # a one-line quote: enough of the page around it to read it in context
+        b = min(1.0, a + min_height)
+        a = max(0.0, b - min_height)
+    page_w = image.width / scale
+    left = max(0.0, min(r[0] for r in shot.rects) / page_w - 0.04) if shot.rects else 0.0
+    right = min(1.0, max(r[2] for r in shot.rects) / page_w + 0.04) if shot.rects else 1.0
+    if right - left < 0.4:  # a short quote: its column, not a word
+        mid = (left + right) / 2
+        left, right = max(0.0, mid - 0.25), min(1.0, mid + 0.25)
+    band = image.crop((int(left * image.width), int(a * image.height), int(right * image.width),
+                       int(b * image.height)))
+    return _png(band), a, b
+
+
+def page_html(url: str, top: float = 0.0, zoom: int = 100, whole: bool = True, alt: str = "") -> str:
+    """The page view: the image at ``zoom`` % of the pane's width in a box that scrolls both ways.
+
+    For the whole page, an invisible mark at the quote's height (``top``, a fraction of the page)
+    is the box's only scroll-snap point, so the box opens scrolled to the quote.
+    """
+    import html
+
+    mark = (f'<span class="sq-snap" style="top: calc({top:.4f} * 100%)"></span>' if whole else "")
+    return (f'<div class="sq-pagebox{" sq-whole" if whole else ""}"><div class="sq-pageinner" '
+            f'style="width: {int(zoom)}%">{mark}<img src="{html.escape(url, quote=True)}" '
+            f'alt="{html.escape(alt, quote=True)}" loading="lazy"></div></div>')

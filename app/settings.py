@@ -16,6 +16,7 @@ Environment variables (all optional):
     SISTERQA_LLM_BASE_URL   OpenAI-compatible server, e.g. http://localhost:11434/v1
     SISTERQA_LLM_MODEL      model name on that server
     SISTERQA_LLM_API_KEY    API key, if the server needs one (never printed)
+    SISTERQA_REPORTS_DIR    where the Quality page reads the eval and bench reports (default eval/reports)
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Settings:
     llm: LLMSettings = LLMSettings()
     answer_weights: Path | None = None  # a weights file for the extractive answerer (None: the one
     # learned for the index's embedder, app/weights/<embedder>.json)
+    reports_dir: Path | None = None  # the eval and bench reports the Quality page shows (None: eval/reports)
 
 
 def load_settings(
@@ -82,6 +84,7 @@ def load_settings(
         "llm_base_url": "SISTERQA_LLM_BASE_URL", "llm_model": "SISTERQA_LLM_MODEL",
         "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
         "backend": "SISTERQA_BACKEND", "answer_weights": "SISTERQA_ANSWER_WEIGHTS",
+        "reports_dir": "SISTERQA_REPORTS_DIR",
     }.items():
         if env.get(var):
             values[key] = env[var]
@@ -108,6 +111,8 @@ def load_settings(
         s = replace(s, search=replace(s.search, reranker=str(values["reranker"])))
     if "k" in values:
         s = replace(s, search=replace(s.search, k=int(values["k"])))
+    if values.get("reports_dir"):
+        s = replace(s, reports_dir=cwd / Path(str(values["reports_dir"])))
     if values.get("answer_weights"):
         s = replace(s, answer_weights=cwd / Path(str(values["answer_weights"])))
     s = replace(s, llm=LLMSettings(

@@ -21,18 +21,17 @@ import streamlit as st
 
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from sisterqa.app import export
+from sisterqa.app import export, library
 from sisterqa.app import ui_helpers as h
 from sisterqa.app.answer import Answer
-from sisterqa.app.page_view import citation_pages, render_page
-from sisterqa.app.session import ChatSession, Engine
+from sisterqa.app.page_view import citation_pages, page_height, page_html, quote_span, render_band, render_page
+from sisterqa.app.session import MAX_QUESTION_CHARS, ChatSession, Engine
 from sisterqa.app.settings import Settings, load_settings
 from sisterqa.index.errors import IndexMissing
 from sisterqa.ingest.errors import SisterQAError
 
 log = logging.getLogger("sisterqa.ui")
 
-LANGUAGES = {"en": "English", "id": "Indonesian"}
 EXAMPLES = [
     "Why did the cooperation between South Tangerang and Daejeon stall?",
     "Mengapa Tangerang Selatan memilih Daejeon sebagai mitra sister city?",
@@ -58,12 +57,105 @@ CSS = """<style>
 /* An inline [n] links to its citation's card: the card scrolls into view and is outlined. */
 .sq-card { scroll-margin-top: 5rem; }
 .sq-card:target { outline: 2px solid #1d4ed8; outline-offset: 4px; border-radius: 0.3rem; }
-/* Paper titles in the filter: a cut title ends with an ellipsis, never mid-letter. */
-[data-testid="stMultiSelectDropdown"] [role="option"] > div, [data-testid="stMultiSelect"] [data-baseweb="tag"] span {
+/* Paper titles in the filter: the list shows each label whole (wrapped); a chosen paper's tag is cut
+   with an ellipsis, never mid-letter. */
+[data-testid="stMultiSelectDropdown"] [role="option"] > div { white-space: normal; overflow-wrap: anywhere; }
+[data-testid="stMultiSelect"] [data-baseweb="tag"] span {
     text-overflow: ellipsis; white-space: nowrap; overflow: hidden; }
+/* Example questions: whole, left-aligned, wrapped on narrow screens. */
+.st-key-examples button p { white-space: normal; text-align: left; }
+/* The PDF page view: the page as wide as the reading pane, zoomable inside its own box. */
+.sq-pagebox { overflow: auto; border: 1px solid #e5e7eb; border-radius: 0.5rem; background: #f3f4f6;
+              margin: 0.3rem 0 0.6rem 0; }
+.sq-pagebox.sq-whole { max-height: 80vh; }
+.sq-pageinner { position: relative; min-width: 100%; }
+.sq-pageinner img { display: block; width: 100%; height: auto; }
+.sq-snap { position: absolute; left: 0; width: 1px; height: 1px; }
 /* The upload limit is said once, in the uploader's label (Streamlit adds "50MB per file"). */
 [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
 </style>"""
+
+
+# Installed once in the page (from a zero-height component, which may reach its parent page): an
+# inline [n] scrolls to its card and keeps it there while the card's "in the paper" view opens
+# (Streamlit keeps a chat scrolled to the bottom pinned there as it grows, which used to carry the
+# view back to the end of the page), and a whole-page PDF view opens scrolled to the quote.
+SCROLL_JS = """<script>
+// Runs in the page itself (a script element added to it), not in this frame: a frame's listeners
+// stop when Streamlit replaces the frame at the next rerun.
+(function () {
+  const doc = window.parent.document;
+  if (doc.getElementById("sisterqa-scroll")) return;
+  const s = doc.createElement("script");
+  s.id = "sisterqa-scroll";
+  s.textContent = "(" + function () {
+    function release(el) {  // as a reader's wheel scrolling up would: Streamlit lets go of the bottom
+      el.dispatchEvent(new WheelEvent("wheel", {deltaY: -120, bubbles: true, cancelable: true}));
+    }
+    let settling = 0;  // the current settle loop's number; a reader's own scrolling ends it
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (kind) {
+      window.addEventListener(kind, function (e) { if (e.isTrusted) settling += 1; }, true);
+    });
+    function settle(card) {  // keep the card in view while its view opens below it (at most 4 s)
+      const t0 = performance.now(), me = ++settling;
+      let still = 0;
+      function step() {
+        if (me !== settling) return;
+        const top = card.getBoundingClientRect().top;
+        if (top < 40 || top > 160) {
+          release(card);
+          card.scrollIntoView({block: "start"});
+          still = 0;
+        } else {
+          still += 1;
+        }
+        const t = performance.now() - t0;
+        if (t < 4000 && (t < 600 || still < 20)) window.requestAnimationFrame(step);
+      }
+      window.requestAnimationFrame(step);
+    }
+    document.addEventListener("click", function (e) {
+      const a = e.target.closest && e.target.closest('a[href*="#sq-cite-"]');
+      if (!a) return;
+      const id = a.getAttribute("href").split("#").pop();
+      const card = document.getElementById(id);
+      if (!card) return;
+      e.preventDefault();
+      e.stopPropagation();
+      // A fragment navigation, so that the card's :target view opens (CSS); then the card is kept in
+      // view while that view and its page image open below it.
+      // First release Streamlit's hold on the bottom of the chat, else it carries the view back down
+      // as the card opens below it.
+      release(card);
+      if (window.location.hash === "#" + id) window.history.replaceState(null, "", "#");
+      window.location.hash = id;
+      card.scrollIntoView({block: "start"});
+      settle(card);
+    }, true);
+    function toQuote() {
+      document.querySelectorAll(".sq-whole:not([data-sq-done])").forEach(function (box) {
+        const mark = box.querySelector(".sq-snap"), img = box.querySelector("img");
+        if (!mark || !img) return;
+        const go = function () {
+          box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight * 0.25);
+          box.setAttribute("data-sq-done", "1");
+        };
+        if (img.complete && img.naturalHeight) go(); else img.addEventListener("load", go, {once: true});
+      });
+    }
+    function toResults() {  // what an upload or "Update the index" did: scrolled into view, once
+      const box = document.querySelector(".st-key-ingest-messages:not([data-sq-done])");
+      if (!box) return;
+      box.setAttribute("data-sq-done", "1");
+      box.scrollIntoView({block: "start"});
+    }
+    new MutationObserver(function () { toQuote(); toResults(); })
+      .observe(document.body, {childList: true, subtree: true});
+    toQuote();
+  } + ")();";
+  doc.head.appendChild(s);
+})();
+</script>"""
 
 
 @dataclass
@@ -88,7 +180,6 @@ class UIState:
     upload_gen: int = 0
     messages: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) from the last ingest
     export_slot: object = None  # the sidebar placeholder of "Download the conversation"
-    toast: str | None = None  # a one-line summary of the last ingest, shown once wherever one scrolled
 
 
 # ---------------------------------------------------------------- engine, once per process
@@ -167,7 +258,7 @@ def progress_callback(bar):
         elif stage == "load model":
             value, text = 0.1, "Loading the embedding model"
         elif stage == "embed":
-            value, text = 0.1 + 0.85 * frac, f"Embedding {name} ({done}/{total})"
+            value, text = 0.1 + 0.85 * frac, f"Embedding {name}: {done} of {total} passages and sentences"
         elif stage == "index":
             value, text = 0.96, "Building the vector index"
         else:
@@ -189,25 +280,15 @@ def run_ingest(s: Settings, ui: UIState, full: bool = False):
     """Ingest the corpus folder with a progress bar; the outcome goes to ``ui.messages``.
 
     Returns the progress callback (for ``resume``)."""
-    from sisterqa.index.build import ingest
-
     bar = st.progress(0.0, text="Looking for new or changed papers…")
     progress = progress_callback(bar)
     try:
-        report = ingest([s.corpus_dir], s.index_dir, s.build, full=full, root=s.root,
-                        progress=progress)
-    except SisterQAError as e:
-        ui.messages = [("error", str(e))]
-        return progress
+        ui.messages = library.update_index(s, full=full, progress=progress)
     finally:
         try:
             bar.empty()
         except (StopException, RerunException):
             pass
-    ui.messages = [("error", f"{p}: {reason}") for p, reason in report.failed]
-    if report.rebuild_reason:
-        ui.messages.append(("info", report.rebuild_reason))
-    ui.messages.append(("success", f"Index updated: {report.summary()}"))
     return progress
 
 
@@ -218,17 +299,14 @@ def add_uploaded(files, s: Settings, ui: UIState):
     bar = st.progress(0.0, text="Checking the files…")
     progress = progress_callback(bar)
     try:
-        outcome = h.add_uploads([(f.name, f.getvalue()) for f in files], s, progress=progress)
+        outcome = library.add_uploads([(f.name, f.getvalue()) for f in files], s, progress=progress)
     finally:
         try:
             bar.empty()
         except (StopException, RerunException):
             pass
     ui.messages = ([("error", f"Not indexed: {outcome.error}")] if outcome.error else []) \
-        + h.upload_messages(outcome)
-    refused = len(outcome.rejected) + len(outcome.other_failures)
-    ui.toast = (f"Added {_plural(len(outcome.added), 'paper')}"
-                + (f", {refused} refused" if refused else "") + ": details at the top of the chat")
+        + library.upload_messages(outcome)
     return progress
 
 
@@ -269,7 +347,7 @@ def sidebar(engine: Engine, s: Settings, ui: UIState):
     )
     for p in papers:
         year = p.get("year") or "n.d."
-        lang = LANGUAGES.get(p.get("language"), p.get("language") or "?")
+        lang = h.language_name(p.get("language"))
         mark = "✓ " if p["doc_id"] in selected else ""
         sb.markdown(
             f"{mark}**{h.md_escape(h.shorten(p['title'], 110))}**  \n"
@@ -340,6 +418,42 @@ def _ask_example(question: str) -> None:
 # ---------------------------------------------------------------- chat
 
 
+def media_url(data: bytes, key: str, mimetype: str = "image/png") -> str:
+    """A URL the browser loads ``data`` from: Streamlit's media files (sent once, not with every
+    rerun's HTML); a data: URL where there is no Streamlit runtime."""
+    try:
+        from streamlit import runtime
+
+        if runtime.exists():
+            return runtime.get_instance().media_file_mgr.add(data, mimetype, key)
+    except Exception:  # noqa: BLE001 - a missing or changed internal API: inline the image instead
+        log.debug("media file manager unavailable", exc_info=True)
+    import base64
+
+    return f"data:{mimetype};base64," + base64.b64encode(data).decode("ascii")
+
+
+def render_page_view(i: int, cv: h.CitationView, shot, where) -> None:
+    """The opened page view of a PDF citation: around the quote (default) or the whole page, at a
+    zoom; always as wide as the reading pane, the quote in view."""
+    box = where.container(key=f"pageview-{i}-{cv.n}")
+    row = box.container(horizontal=True, gap="small", vertical_alignment="center")
+    whole = row.segmented_control("Page view", ["Around the quote", "Whole page"], default="Around the quote",
+                                  key=f"pv-mode-{i}-{cv.n}", label_visibility="collapsed") == "Whole page"
+    zoom = row.segmented_control("Zoom", [100, 150, 200], default=100, format_func=lambda z: f"{z} %",
+                                 key=f"pv-zoom-{i}-{cv.n}", label_visibility="collapsed") or 100
+    alt = f"Page {shot.page} of {cv.title}, the quote highlighted"
+    if whole:
+        top = quote_span(shot, page_height(shot))[0]
+        html = page_html(media_url(render_page(shot, 1400), f"sq-page-{i}-{cv.n}"), top=top, zoom=zoom,
+                         whole=True, alt=alt)
+    else:
+        band, _, _ = render_band(shot)
+        html = page_html(media_url(band, f"sq-band-{i}-{cv.n}-open"), zoom=zoom, whole=False, alt=alt)
+    box.html(html)
+    box.caption(h.md_escape(f"Page {shot.page}, as printed" + ("" if whole else " (the part around the quote)")))
+
+
 def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
     meta = " · ".join(str(x) for x in (cv.year or "n.d.", cv.section, f"p. {cv.page}" if cv.page else "") if x)
     is_open = (i, cv.n) in ui.open
@@ -349,13 +463,19 @@ def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
         f' · {h.html_text(cv.context_note)}</div>'
         f'<div class="sq-text">{cv.context_html}</div>'
     )
+    page_peek = ""
+    if shot is not None and not is_open:  # an inline [n] opens the page too: the part around the quote
+        band, _, _ = render_band(shot)
+        page_peek = (f'<div class="sq-head sq-meta">Page {shot.page}, as printed</div>'
+                     + page_html(media_url(band, f"sq-band-{i}-{cv.n}"), whole=False,
+                                 alt=f"Page {shot.page} of {cv.title}, the quote highlighted"))
     with st.container(border=True):
         st.html(
             f'<div class="sq-head sq-card" id="{h.cite_anchor(i, cv.n)}"><span class="sq-n">[{cv.n}]</span><b>{h.html_text(cv.title)}</b> '
             f'<span class="sq-meta">· {h.html_text(meta)}</span></div>'
             f'<div class="sq-text sq-snippet">{cv.snippet_html}</div>'
             # Opened in the browser, without a round trip, when the answer's [n] link targets the card.
-            + ("" if is_open else f'<div class="sq-peek">{in_paper}</div>')
+            + ("" if is_open else f'<div class="sq-peek">{page_peek}{in_paper}</div>')
         )
         row = st.container(horizontal=True, gap="small")
         row.button("Hide paper" if is_open else "Show in paper", key=f"show-{i}-{cv.n}", type="tertiary",
@@ -363,10 +483,9 @@ def render_citation(i: int, cv: h.CitationView, ui: UIState, shot=None) -> None:
         with row.popover("Copy reference", icon=":material/content_copy:", type="tertiary"):
             st.code(cv.reference, language=None, wrap_lines=True)
         if is_open:
-            text_col, page_col = st.columns(2) if shot is not None else (st.container(), None)
-            text_col.html(f'<div class="sq-context">{in_paper}</div>')
-            if page_col is not None:  # a PDF: the page itself, the quote highlighted where it is printed
-                page_col.image(render_page(shot), caption=f"Page {shot.page}, as printed", width="stretch")
+            if shot is not None:  # a PDF: the page itself, first, the quote highlighted where it is printed
+                render_page_view(i, cv, shot, st)
+            st.html(f'<div class="sq-context">{in_paper}</div>')
 
 
 def render_hits(hits: list[h.HitView]) -> None:
@@ -393,7 +512,11 @@ def render_turn(i: int, turn: Turn, ui: UIState) -> None:
             st.caption("The nearest passages:")
             render_hits(turn.hits[:3])
     else:
-        st.markdown(h.answer_markdown(a.text, [c.quote for c in a.citations], turn=i))
+        text, language = h.one_language(a.text)
+        if language:  # every quote is in the same other language: said once, not before each sentence
+            st.caption(h.md_escape(f"Quoted in {language}, the language of the paper"
+                                   + ("s" if len({c.doc_id for c in a.citations}) > 1 else "") + "."))
+        st.markdown(h.answer_markdown(text, [c.quote for c in a.citations], turn=i))
     if a.notice:
         st.caption(h.md_escape(f"Note: {a.notice}"))
     if a.unsupported:
@@ -431,8 +554,8 @@ def ask(question: str, engine: Engine, s: Settings, ui: UIState, doc_ids, mode) 
         return
     bubble = st.empty()
     with bubble.container():
-        with st.chat_message("user"):
-            st.markdown(h.md_escape(question))
+        with st.chat_message("user"):  # as the answerer kept it: the note below says it was cut
+            st.markdown(h.md_escape(h.shown_question(question, MAX_QUESTION_CHARS)))
     with st.chat_message("assistant"):
         try:
             with st.spinner("Searching the papers…"):
@@ -465,9 +588,10 @@ def welcome() -> None:
         "Ask about the papers on sister-city cooperation, in English or Indonesian. Every "
         "sentence of an answer cites the passage it comes from; follow-up questions keep the context."
     )
-    cols = st.columns(len(EXAMPLES))
-    for col, q in zip(cols, EXAMPLES):
-        col.button(q, key=f"example-{q}", on_click=_ask_example, args=(q,), width="stretch")
+    with st.container(key="examples"):  # one a line, each shown whole (and as its tooltip)
+        for q in EXAMPLES:
+            st.button(q, key=f"example-{q}", on_click=_ask_example, args=(q,), width="stretch", help=q,
+                      icon=":material/chat_bubble:")
 
 
 def no_index(s: Settings, ui: UIState, error: SisterQAError) -> None:
@@ -497,9 +621,6 @@ def chat_page(engine: Engine, s: Settings, ui: UIState) -> None:
         "pending", None)  # (the box stays pinned to the bottom of the page)
     if question:
         ui.messages = []  # a new question: the last upload's report has been seen
-    if ui.toast:  # in view even deep in a long chat
-        st.toast(h.md_escape(ui.toast), icon=":material/upload_file:")
-        ui.toast = None
     if ui.messages:  # what the last upload or index update did, at the top where it is seen
         with st.container(key="ingest-messages"):
             show_messages(ui, st)
@@ -509,12 +630,15 @@ def chat_page(engine: Engine, s: Settings, ui: UIState) -> None:
             welcome()
     for i, turn in enumerate(ui.turns):
         with st.chat_message("user"):
-            st.markdown(h.md_escape(turn.question))
+            st.markdown(h.md_escape(h.shown_question(turn.question, MAX_QUESTION_CHARS)))
         with st.chat_message("assistant"):
             render_turn(i, turn, ui)
     if question:
         intro.empty()
         ask(question, engine, s, ui, doc_ids, mode)
+    import streamlit.components.v1 as components
+
+    components.html(SCROLL_JS, height=0)
 
 
 def main() -> None:

@@ -1,25 +1,25 @@
-"""Pure helpers behind the Streamlit UI (app/ui.py), testable without Streamlit.
+"""Rendering for the Streamlit UI (app/ui.py, app/views/): text as text, and the view models.
 
 Everything that turns paper text into something shown on screen goes through
 here, and paper text is always treated as text: ``html_*`` helpers escape it
 before adding their own markup, ``md_escape`` backslash-escapes Markdown.
-Uploads are checked, saved under a safe name and ingested by
-``add_uploads``; a rejected upload never stays in the corpus folder.
+``citation_views`` and ``hit_views`` capture what a turn shows of its
+citations and passages. Nothing here changes the library: uploads, "Update
+the index", metadata corrections, replacing and removing papers are
+``app.library``; references and BibTeX are ``app.references``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
-import os
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from typing import Iterable
 
-from sisterqa.ingest.errors import BadPaper
-from sisterqa.ingest.load import SUPPORTED, parse_bytes
+from sisterqa.ingest.language import LANGUAGES
+
+from .answer import short_title
+from .references import format_reference
 
 # ---------------------------------------------------------------- text as text
 
@@ -64,6 +64,19 @@ def answer_markdown(text: str, quotes: Iterable[str] = (), turn: int | None = No
     marker = (r":blue[**[\1]**]" if turn is None
               else r"[**\[\1\]**](#sq-cite-" + str(int(turn)) + r"-\1)")
     return re.sub(r"(?<![\\\w])\[(\d+)\](?!\()", marker, "".join(fixed))
+
+
+_LANG_LABEL = re.compile(r"_\((English|Indonesian)\)_ ?")
+
+
+def one_language(text: str) -> tuple[str, str | None]:
+    """An answer whose every quoted sentence carries the same ``_(Indonesian)_`` label, without the
+    labels, and that language (said once by the UI); otherwise the text as it is and None."""
+    labels = _LANG_LABEL.findall(text or "")
+    markers = len(set(re.findall(r"(?<![\\\w])\[(\d+)\](?!\()", text or "")))
+    if not labels or len(set(labels)) != 1 or len(labels) < markers:
+        return text, None
+    return _LANG_LABEL.sub("", text), labels[0]
 
 
 def html_text(text: str) -> str:
@@ -121,32 +134,7 @@ def size_text(n_bytes: int) -> str:
     return _size(n_bytes)
 
 
-def upload_messages(outcome) -> list[tuple[str, str]]:
-    """What the UI says about a batch of uploads: (kind, text) pairs, kind an st.* call.
-
-    One line per file (``Added x.md``, or ``Added x.md (saved as y.md)`` when
-    the name had to change), then the index line, whose ``failed`` counts
-    every file of the batch that was refused, before or during indexing.
-    """
-    msgs = []
-    for name, path in outcome.added:
-        saved = Path(path).name
-        msgs.append(("success", f"Added {name}" if saved == name else f"Added {name} (saved as {saved})"))
-    for name, reason in outcome.rejected:
-        msgs.append(("error", f"{name}: {reason}"))
-    for path, reason in outcome.other_failures:
-        msgs.append(("warning", f"{Path(path).name} (already in the corpus folder): {reason}"))
-    if outcome.report is not None:
-        failed = len(outcome.rejected) + len(outcome.other_failures)
-        summary = re.sub(r"\bfailed \d+", f"failed {failed}", outcome.report.summary())
-        msgs.append(("info", f"Index: {summary}"))
-    for name, _ in outcome.interrupted:
-        msgs.append(("warning", f"{name} is saved in the corpus folder but not indexed yet; "
-                                "“Update the index” indexes it"))
-    return msgs
-
-
-def filter_label(paper: dict, n: int = 26) -> str:
+def filter_label(paper: dict, n: int = 64) -> str:
     """A paper in the paper filter: its title cut with an ellipsis, then its year or first author.
 
     Short enough to fit the sidebar's list; the year (or the author) tells
@@ -158,9 +146,8 @@ def filter_label(paper: dict, n: int = 26) -> str:
 
 
 def shorten(title: str, n: int = 90) -> str:
-    """A title cut at a word boundary to at most ``n`` characters."""
-    title = " ".join((title or "").split())
-    return title if len(title) <= n else title[: n - 1].rsplit(" ", 1)[0] + "…"
+    """A title on one line, cut at a word boundary to at most ``n`` characters (``answer.short_title``)."""
+    return short_title(" ".join((title or "").split()), n)
 
 
 # ---------------------------------------------------------------- citations in context
@@ -176,15 +163,17 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def context_window(text: str, start: int, end: int, paragraphs: int = 2) -> tuple[int, int]:
-    """The span from ``paragraphs`` paragraphs before ``start`` to as many after ``end``."""
+def context_window(text: str, start: int, end: int, before: int = 0, after: int = 2) -> tuple[int, int]:
+    """The span from ``before`` paragraphs before the one holding ``start`` to ``after`` paragraphs
+    after the one holding ``end``. The page view starts at the quote's own paragraph (``before`` 0),
+    so that the highlight is at the top of what opens, not paragraphs below it."""
     spans = paragraph_spans(text)
     if not spans:
         return 0, len(text)
     first = next((i for i, (a, b) in enumerate(spans) if b > start), len(spans) - 1)
     last = next((i for i in range(len(spans) - 1, -1, -1) if spans[i][0] < end), first)
-    lo = max(0, min(first, last) - paragraphs)
-    hi = min(len(spans) - 1, max(first, last) + paragraphs)
+    lo = max(0, min(first, last) - before)
+    hi = min(len(spans) - 1, max(first, last) + after)
     return spans[lo][0], spans[hi][1]
 
 
@@ -199,35 +188,6 @@ def snippet_window(start: int, end: int, q_start: int, q_end: int, text: str, pa
         sp = text.rfind(" ", q_end, b)
         b = sp if sp != -1 else b
     return a, b
-
-
-def format_reference(meta: dict) -> str:
-    """An APA-style reference from a paper's metadata (title, authors, year, venue)."""
-    authors = [a for a in (meta.get("authors") or []) if a and str(a).strip()]
-    year = meta.get("year") or "n.d."
-    title = " ".join(str(meta.get("title") or meta.get("doc_id") or "Untitled").split())
-    title = title.rstrip(".")
-    venue = " ".join(str(meta.get("venue") or "").split()).rstrip(".")
-    names = [_apa_name(a) for a in authors]
-    if len(names) > 1:
-        who = ", ".join(names[:-1]) + ", & " + names[-1]
-    else:
-        who = names[0] if names else ""
-    if who:
-        ref = f"{who} ({year}). {title}."
-    else:
-        ref = f"{title}. ({year})."
-    if venue:
-        ref += f" {venue}."
-    return ref
-
-
-def _apa_name(name: str) -> str:
-    parts = str(name).split()
-    if len(parts) < 2:
-        return " ".join(parts)
-    initials = " ".join(p[0].upper() + "." for p in parts[:-1] if p[0].isalpha())
-    return f"{parts[-1]}, {initials}" if initials else " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -285,7 +245,8 @@ def citation_views(answer, snapshot) -> list[CitationView]:
             + (" …" if b < p_end else "")
         )
         snippet = re.sub(r"\n[ \t]*\n\s*", "\n", snippet.strip())  # no blank lines in a snippet
-        ca, cb = context_window(text, p_start, p_end)
+        # From the quote's paragraph (the passage may start earlier) to two paragraphs past the passage.
+        ca, cb = context_window(text, q_start if q_end > q_start else p_start, max(p_end, q_end))
         context = html_highlight(
             text[ca:cb], [(p_start - ca, p_end - ca, "passage"), (q_start - ca, q_end - ca, "quote")]
         )
@@ -342,204 +303,42 @@ def format_scores(scores: dict) -> str:
     return " · ".join(parts)
 
 
+def shown_question(question: str, limit: int) -> str:
+    """A question as its bubble shows it: cut where the answerer cut it (its first ``limit``
+    characters, at a word), with an ellipsis, so the bubble and the note agree."""
+    question = question or ""
+    if len(question) <= limit:
+        return question
+    return question[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def language_name(code: str | None) -> str:
+    """``id`` → ``Indonesian``; an unknown code as it is, none as ``?``."""
+    return LANGUAGES.get(code or "", code or "?")
+
+
 def where(section: str, page: int | None) -> str:
     """``Section › Sub, p. 3`` (either part may be missing)."""
     return ", ".join(x for x in (section, f"p. {page}" if page else "") if x)
 
 
-# ---------------------------------------------------------------- uploads
-
-MAX_NAME_BYTES = 180
-_NAME_OK = set("-_.,()[]'&+–— ")
-
-
-def safe_filename(name: str) -> str:
-    """A file name safe to create inside the corpus folder, readable where possible.
-
-    Only the last path component counts (``../../x.txt`` → ``x.txt``, ``/etc/passwd``
-    → ``passwd``); letters of any script, digits, spaces and ``-_.,()[]'&+–—`` stay;
-    anything else becomes ``_``; no leading dot or dash; at most 180 UTF-8 bytes.
-    """
-    name = unicodedata.normalize("NFC", str(name or ""))
-    name = re.split(r"[/\\]", name)[-1]
-    chars = []
-    for ch in name:
-        cat = unicodedata.category(ch)
-        if ch in _NAME_OK or cat[0] in "LN" or cat in ("Mn", "Mc"):
-            chars.append(ch)
-        elif cat == "Zs" or ch in "\t":
-            chars.append(" ")
-        else:
-            chars.append("_")
-    name = "".join(chars)
-    name = re.sub(r"\s+", " ", name)
-    name = re.sub(r"_{2,}", "_", name)
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = stem.strip(" ._-")
-    ext = re.sub(r"[^\w]", "", ext.lower())
-    if not stem:
-        stem = "paper"
-    suffix = f".{ext}" if ext else ""
-    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
-        stem = stem[:-1].rstrip(" ._-") or "paper"
-    return stem + suffix
-
-
-def check_upload(name: str, data: bytes, max_bytes: int) -> None:
-    """Raise BadPaper unless ``data`` reads as a paper of the type its name promises.
-
-    The same checks and parsing as ``sisterqa ingest`` (ingest.load.parse_bytes).
-    """
-    parse_bytes(name, data, max_bytes)
-
-
-@dataclass
-class UploadOutcome:
-    """What happened to a batch of uploads."""
-
-    added: list[tuple[str, str]] = field(default_factory=list)  # (upload name, saved path)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (upload name, reason)
-    other_failures: list[tuple[str, str]] = field(default_factory=list)  # corpus files that failed
-    report: object | None = None  # the IngestReport, when ingest ran
-    interrupted: list[tuple[str, str]] = field(default_factory=list)  # saved, but indexing did not finish
-    error: str | None = None  # why indexing did not run (say, another ingest is running)
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _corpus_hashes(corpus_dir: Path) -> dict[str, Path]:
-    out = {}
-    if corpus_dir.is_dir():
-        for p in sorted(corpus_dir.rglob("*")):
-            if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith("."):
-                try:
-                    out.setdefault(_sha(p.read_bytes()), p)
-                except OSError:
-                    continue
-    return out
-
-
-def _indexed_hashes(index_dir: Path, root: Path) -> dict[str, Path]:
-    """The papers already indexed (some may live outside the corpus folder), by content hash."""
-    from sisterqa.index.store import IndexDir, read_manifest
-    from sisterqa.ingest.errors import SisterQAError
-
-    try:
-        version = IndexDir(index_dir).current()
-        papers = read_manifest(version)["papers"] if version else []
-    except (SisterQAError, KeyError, TypeError):
-        return {}
-    return {p["sha256"]: root / p["path"] for p in papers if p.get("sha256") and p.get("path")}
-
-
-def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` into ``corpus_dir`` under ``safe_filename(name)``, never over another file.
-
-    A taken name gets `` (2)``, `` (3)``… The file appears complete or not at
-    all (written to a hidden temporary file, then linked into place).
-    """
-    corpus_dir = Path(corpus_dir)
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    base = safe_filename(name)
-    stem, suffix = os.path.splitext(base)
-    root = corpus_dir.resolve()
-    tmp = corpus_dir / f".upload-{os.getpid()}-{_sha(data)[:12]}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    try:
-        for i in range(1, 1000):
-            candidate = corpus_dir / (base if i == 1 else f"{stem} ({i}){suffix}")
-            if candidate.resolve().parent != root:  # cannot happen with a safe name; belt and braces
-                raise BadPaper(name, "has a file name that points outside the corpus folder")
-            try:
-                os.link(tmp, candidate)
-            except FileExistsError:
-                continue
-            return candidate
-        raise BadPaper(name, "has a file name that is taken too many times over")
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def add_uploads(
-    files: list[tuple[str, bytes]],
-    settings,
-    progress: Callable[[str, int, int, str], None] | None = None,
-    embedder=None,
-) -> UploadOutcome:
-    """Check, save and ingest uploaded papers; each bad one is reported and removed.
-
-    ``files`` are (file name as uploaded, content) pairs. Good files go into
-    ``settings.corpus_dir`` under a safe name (each written completely before
-    indexing starts) and the index is updated incrementally; a file the
-    checks or the ingest reject is not left in the corpus. A saved file is
-    never removed because indexing did not finish: if ingest stops with a
-    typed error (say, another ingest is running) the files stay, are listed
-    in ``interrupted`` and the error is in ``error``; if it is interrupted
-    (the browser tab closed, the server stopped) they stay and the next
-    ingest indexes them.
-    """
-    from sisterqa.index.build import ingest
-    from sisterqa.ingest.errors import SisterQAError
-
-    root = Path(settings.root)
-    corpus_dir = root / settings.corpus_dir  # relative folders are the project root's
-    index_dir = root / settings.index_dir
-    out = UploadOutcome()
-    known = _corpus_hashes(corpus_dir)
-    known.update({k: v for k, v in _indexed_hashes(index_dir, root).items() if k not in known})
-    saved: dict[str, tuple[str, Path]] = {}  # resolved path -> (upload name, path)
-    for name, data in files:
-        shown = name or "(no name)"
-        try:
-            check_upload(safe_filename(name), data, settings.build.max_bytes)
-            digest = _sha(data)
-            if digest in known:
-                raise BadPaper(shown, f"is already in the corpus (same content as {known[digest].name})")
-            path = save_upload(corpus_dir, name, data)
-        except BadPaper as e:
-            out.rejected.append((shown, e.reason))
-            continue
-        except OSError as e:
-            out.rejected.append((shown, f"could not be saved ({e.strerror or e})"))
-            continue
-        known[digest] = path
-        saved[str(path.resolve())] = (shown, path)
-    if not saved:
-        return out
-    try:
-        report = ingest([corpus_dir], index_dir, settings.build, root=root,
-                        progress=progress, embedder=embedder)
-    except SisterQAError as e:
-        out.interrupted = [(shown, str(path)) for shown, path in saved.values()]
-        out.error = str(e)
-        return out
-    out.report = report
-    failed_ours = set()
-    for path, reason in report.failed:
-        key = str(Path(path).resolve())
-        if key in saved:
-            shown, p = saved[key]
-            p.unlink(missing_ok=True)
-            out.rejected.append((shown, reason))
-            failed_ours.add(key)
-        else:
-            out.other_failures.append((path, reason))
-    for key, (shown, path) in saved.items():
-        if key not in failed_ours:
-            out.added.append((shown, str(path)))
-    return out
-
-
 __all__ = [
     "md_escape", "answer_markdown", "html_text", "html_highlight", "shorten", "paragraph_spans",
-    "context_window", "format_reference", "CitationView", "HitView", "citation_views", "hit_views",
-    "format_scores", "where", "safe_filename", "check_upload", "save_upload", "add_uploads",
-    "UploadOutcome", "upload_messages", "size_text", "cite_anchor",
+    "context_window", "snippet_window", "CitationView", "HitView", "citation_views", "hit_views",
+    "format_scores", "where", "size_text", "cite_anchor", "filter_label", "language_name", "LANGUAGES",
+    "one_language", "shown_question",
 ]
+
+# Names that moved to app.library / app.references when this module was split (issue 22): still
+# importable from here for code written before the split; new code imports them from their modules.
+_MOVED = {"safe_filename": "library", "check_upload": "library", "save_upload": "library",
+          "add_uploads": "library", "UploadOutcome": "library", "upload_messages": "library",
+          "MAX_NAME_BYTES": "library", "format_reference": "references"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"sisterqa.app.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

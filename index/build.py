@@ -14,10 +14,10 @@ import numpy as np
 from sisterqa.ingest.chunk import ChunkSettings, chunk_paper
 from sisterqa.ingest.errors import BadPaper
 from sisterqa.ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
-from sisterqa.ingest.read import doc_id_for, read_metadata, read_paper
+from sisterqa.ingest.read import BIB_FIELDS, doc_id_for, read_metadata, read_paper
 from sisterqa.ingest.sentences import split_sentences
 
-from . import packs, store
+from . import copies, packs, store
 from .bm25 import TOKENIZER
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import IndexCorrupt
@@ -58,6 +58,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     rebuilt: list[str] = field(default_factory=list)  # same content, embedded again (--full)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    copies: list[tuple[str, str]] = field(default_factory=list)  # (path, "x.pdf is a copy of …; not indexed")
     chunks: int = 0
     embedded: int = 0  # passages embedded in this run
     seconds: float = 0.0
@@ -70,7 +71,8 @@ class IngestReport:
             f"unchanged {len(self.unchanged)}, "
             + (f"rebuilt {len(self.rebuilt)}, " if self.rebuilt else "")
             + f"failed {len(self.failed)}, "
-            f"chunks {self.chunks}, {self.seconds:.1f} s"
+            + (f"copies {len(self.copies)}, " if self.copies else "")
+            + f"chunks {self.chunks}, {self.seconds:.1f} s"
         )
 
 
@@ -185,6 +187,7 @@ def _ingest(
                 files.append(_abs(path, root))
         metadata_cache: dict[Path, dict] = {}
 
+        check = copies.CopyCheck(old_version, old, root)  # copies by content are not indexed twice
         plan = []  # (file, rel, sha, old paper meta or None)
         seen_sha: dict[str, str] = {}
         # Previously indexed files first: of two copies of a paper, the indexed one stays.
@@ -197,6 +200,9 @@ def _ingest(
                 continue
             if sha in seen_sha:
                 report.failed.append((str(f), f"is a duplicate of {seen_sha[sha]}; indexed once"))
+                continue
+            if (msg := check.known_copy(rel, sha)) is not None:
+                report.copies.append((str(f), msg))
                 continue
             seen_sha[sha] = rel
             plan.append((f, rel, sha, old_by_path.get(rel)))
@@ -212,10 +218,13 @@ def _ingest(
             p for p in old_by_path
             if p not in kept_paths and not _abs(p, root).exists() and str(_abs(p, root)) not in failed_paths
         ]
+        check.keep(x[3]["doc_id"] for x in unchanged)
         meta_changes = False
         for f, rel, sha, prev in unchanged:
             fresh = _paper_meta(f, metadata_cache)
             if any(fresh.get(k) and fresh.get(k) != prev.get(k) for k in ("title", "authors", "year", "language", "venue")):
+                meta_changes = True
+            if _bib(fresh) != _bib(prev):
                 meta_changes = True
         backend_change = bool(settings.backend) and old is not None and (
             (old.get("backend") or {}).get("name", "faiss") != settings.backend)
@@ -249,6 +258,7 @@ def _ingest(
             for k in ("title", "authors", "year", "language", "venue"):
                 if fresh.get(k):
                     record[k] = fresh[k]
+            record = {**{k: v for k, v in record.items() if k not in BIB_FIELDS}, **_bib(fresh)}
             _rewrite_record(build, prev["doc_id"], record)
             papers_out.append(_reused(record, prev))
             report.unchanged.append(rel)
@@ -280,6 +290,9 @@ def _ingest(
             if not passages:
                 report.failed.append((str(f), "yields no passages"))
                 continue
+            if (msg := check.check(rel, sha, paper, prev["doc_id"] if prev else None)) is not None:
+                report.copies.append((str(f), msg))
+                continue
             sentences = split_sentences(paper.text)
             staged.append((paper, passages, sentences, rel, prev))
             total_new += len(passages) + len(sentences)
@@ -306,7 +319,8 @@ def _ingest(
                 build, paper, passages, vectors, np.array(sentences, dtype=np.int64),
                 np.vstack(sent_vecs) if sent_vecs else np.zeros((0, vectors.shape[1]), np.float32),
             )
-            papers_out.append({**paper.meta(), "chunks": len(passages)})
+            papers_out.append({**paper.meta(), **_bib(_paper_meta(_abs(rel, root), metadata_cache)),
+                               "chunks": len(passages)})
             report.embedded += len(passages)
             if prev is None:
                 report.added.append(rel)
@@ -320,6 +334,7 @@ def _ingest(
         # (a full build: every paper by path), so the old vectors keep their rows.
         old_pos = {p["doc_id"]: i for i, p in enumerate(old["papers"])} if old else {}
         papers_out.sort(key=lambda p: (0, old_pos[p["doc_id"]], "") if p.get("store") else (1, 0, p["path"]))
+        check.write(build, papers_out)
         final, report.chunks = finish_build(index_dir, build, papers_out, settings, emb, old, progress,
                                             old_version=old_version)
         report.version = final.name
@@ -485,6 +500,11 @@ def _paper_meta(path: Path, cache: dict[Path, dict]) -> dict:
         except BadPaper:
             cache[folder] = {}
     return cache[folder].get(Path(path).name, {})
+
+
+def _bib(meta: dict) -> dict:
+    """The bibliographic fields (type, institution, doi, url) a metadata entry gives, non-empty only."""
+    return {k: meta[k] for k in BIB_FIELDS if meta.get(k)}
 
 
 def _reused(record: dict, prev: dict) -> dict:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+# The languages sisterqa tells apart, by code: the one map every label and prompt uses.
+LANGUAGES = {"en": "English", "id": "Indonesian"}
+
 EN_WORDS = frozenset(
     "the and of to in is that for with as by on was are this be from which were has have its "
     "it an or not their these been between".split()

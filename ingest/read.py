@@ -15,6 +15,9 @@ from .paper import Paper
 from .sections import find_sections, is_top_heading
 
 METADATA_FILE = "metadata.json"
+# Bibliographic fields a metadata.json entry may add (the kind of paper, its school or institution,
+# DOI, URL): carried into the index as they are, for references and BibTeX (app/references.py).
+BIB_FIELDS = ("type", "institution", "doi", "url")
 
 
 def doc_id_for(path: Path) -> str:

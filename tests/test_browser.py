@@ -176,12 +176,14 @@ def test_inline_markers_link_to_their_citations_and_answers_download(server, bro
         answer.get_by_role("button", name="Download").click()
     md = Path(dl.value.path()).read_text(encoding="utf-8")
     assert dl.value.suggested_filename == "sisterqa-answer-1.md"
-    assert md.startswith(f"## {QUESTION}") and "### References" in md and "@article{" in md
-    assert f"\n{n_cards}. **" in md and f"[{n_cards}]" in md
+    assert md.startswith(f"## {QUESTION}") and "### References" in md and "```bibtex\n@" in md
+    assert f"\n{n_cards}. " in md and f"[{n_cards}]" in md
     # And the whole conversation, from the sidebar.
     ask(page, "When was the friendship MoU between South Tangerang and Daejeon signed?")
+    button = page.locator(".st-key-download-chat-2").get_by_role("button", name="Download the conversation")
+    expect(button).to_be_visible(timeout=30_000)  # the button of both turns, not the first turn's
     with page.expect_download(timeout=30_000) as dl:
-        page.get_by_test_id("stSidebar").get_by_role("button", name="Download the conversation").click()
+        button.click()
     conv = Path(dl.value.path()).read_text(encoding="utf-8")
     assert conv.count("### References") == 2 and QUESTION in conv and "friendship MoU" in conv
     page.close()
@@ -208,7 +210,9 @@ def test_paper_filter_titles_end_with_an_ellipsis_and_differ(server, browser):
             clipped.append(text)
     assert len(labels) == 5 and len(set(labels)) == 5
     assert not clipped, f"cut mid-word without an ellipsis: {clipped}"
-    assert all("…" in x for x in labels if len(x) > 30)
+    # Issue 23 item 8: whole labels (wrapped in the list), not two or three words.
+    assert all(len(x.split()) >= 6 for x in labels), labels
+    assert all("…" in x for x in labels if len(x) > 72)
     page.close()
 
 
@@ -226,16 +230,19 @@ def test_papers_page_corrects_metadata_without_embedding(server, browser, projec
     item = page.get_by_test_id("stExpander").filter(has_text="Friendship Cooperation")
     item.locator("summary").click()
     item.get_by_role("textbox", name="Year", exact=True).fill("2020")
-    item.get_by_role("textbox", name="Venue (journal, thesis, …)").fill("Jurnal Hubungan Internasional")
+    item.get_by_role("textbox", name="Venue (journal or proceedings)").fill("Jurnal Hubungan Internasional")
+    item.get_by_role("textbox", name="DOI").fill("https://doi.org/10.1234/jhi.2020.7")
     item.get_by_role("button", name="Save").click()
     expect(page.get_by_text("embedded again: 0 passages")).to_be_visible(timeout=120_000)
     meta = json.loads((project / "corpus" / "metadata.json").read_text(encoding="utf-8"))
     entry = meta[Path(paper["path"]).name]
     assert entry["year"] == 2020 and entry["venue"] == "Jurnal Hubungan Internasional"
+    assert entry["doi"] == "10.1234/jhi.2020.7"  # issue 23 item 6: a field of its own, not in the venue
     assert entry["authors"] == paper["authors"]  # the rest of the entry is kept
     after = open_snapshot(project / ".sisterqa")
     fixed = after.paper_meta(paper["doc_id"])
     assert fixed["year"] == 2020 and fixed["venue"] == "Jurnal Hubungan Internasional"
+    assert fixed["doi"] == "10.1234/jhi.2020.7"
     assert after.path != before.path
     assert (after.path / "papers" / f"{paper['doc_id']}.npy").stat().st_ino == npy.stat().st_ino  # not re-embedded
     # Shown everywhere at once: the chat's paper list of another session.
@@ -245,23 +252,95 @@ def test_papers_page_corrects_metadata_without_embedding(server, browser, projec
     page.close()
 
 
-def test_quality_page_shows_the_eval_report_and_bench(server, browser):
+def test_quality_page_speaks_plain_words_and_fits_the_pane(server, browser):
     from playwright.sync_api import expect
 
     url, _ = server
     page = open_app(browser, url, "quality")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="Evaluation", exact=True)).to_be_visible()
-    expect(main.get_by_role("heading", name="Overall", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name="In plain words", exact=True)).to_be_visible()
+    # One sentence per figure, in words a reviewer reads without the metric's name.
+    expect(main.get_by_text(re.compile(r"For \d+ of \d+ questions, it found the evidence in the first 5 passages"))
+           ).to_be_visible()
+    expect(main.get_by_text(re.compile(r"questions the papers do not answer, it said so for \d+"))).to_be_visible()
+    expect(main.get_by_text(re.compile(r"of the quotes are found word for word"))).to_be_visible()
+    expect(main.get_by_role("heading", name="Confidence", exact=True)).to_be_visible()
+    expect(main.get_by_text("reliability.png").first).to_be_visible()  # its place, until the eval writes it
     expect(main.get_by_role("heading", name="By group", exact=True)).to_be_visible()
-    expect(main.get_by_text("en-about-id").first).to_be_visible()
-    expect(main.get_by_role("columnheader", name="vanilla").first).to_be_visible()
-    img = main.get_by_test_id("stImage").locator("img")
+    expect(main.get_by_text("English, about Indonesian papers").first).to_be_visible()
+    expect(main.get_by_role("columnheader", name="keyword search").first).to_be_visible()
+    img = main.get_by_test_id("stImage").locator("img").first
     expect(img).to_be_visible()
     assert img.evaluate("e => e.naturalWidth") > 200
+    # Every table fits the reading pane (it was ~1,800 px wide): no page-wide horizontal scroll.
+    pane = main.locator('[data-testid="stMainBlockContainer"]').evaluate("e => e.getBoundingClientRect().right")
+    rights = main.get_by_test_id("stTable").evaluate_all("es => es.map(e => e.getBoundingClientRect().right)")
+    assert rights and max(rights) <= pane + 1, (rights, pane)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
     expect(main.get_by_role("heading", name="Performance", exact=True)).to_be_visible()
     expect(main.get_by_text("Question, 95th percentile")).to_be_visible()
     expect(main.get_by_text("20 chat sessions at once, 95th percentile")).to_be_visible()
+    page.close()
+
+
+def scroll_to_bottom(page) -> None:
+    page.evaluate("""() => { for (const e of [document.scrollingElement,
+                    document.querySelector('[data-testid="stMain"]'),
+                    document.querySelector('[data-testid="stAppViewContainer"]')]) {
+                    if (e) e.scrollTop = e.scrollHeight; } }""")
+    page.wait_for_timeout(800)
+
+
+def test_a_marker_clicked_at_the_bottom_of_the_chat_lands_on_its_card(server, browser):
+    """Issue 23 item 5: with the chat scrolled to the bottom, [n] used to land at the end of the page."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    page = open_app(browser, url)
+    answer = ask(page, QUESTION)
+    cards = answer.locator(".sq-card")
+    expect(cards.first).to_be_visible()
+    for n in (1, 2):
+        scroll_to_bottom(page)
+        card = answer.locator(f"#sq-cite-0-{n}")
+        link = answer.locator(f'a[href="#sq-cite-0-{n}"]')
+        link.evaluate("e => e.click()")  # clicked where it is, without scrolling to it first
+        page.wait_for_timeout(1500)  # the card's paper view opens below it meanwhile
+        top = card.evaluate("e => e.getBoundingClientRect().top")
+        assert 0 <= top <= 200, f"[{n}] landed {top:.0f} px away from its card"
+        expect(answer.locator(f"#sq-cite-0-{n} ~ .sq-peek")).to_be_visible()
+    page.close()
+
+
+def test_welcome_examples_are_whole_and_long_questions_shown_as_kept(server, browser):
+    """Issue 23 item 8: examples cut off with no tooltip; a 5,000-character question's bubble showed
+    all of it while the note said 2,000 were kept."""
+    from playwright.sync_api import expect
+
+    from sisterqa.app.ui import EXAMPLES
+
+    url, _ = server
+    page = open_app(browser, url)
+    for q in EXAMPLES:
+        button = page.get_by_role("button", name=q, exact=True)
+        expect(button).to_be_visible()
+        assert button.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # nothing cut off
+        label = button.locator("p").first
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1")
+    button = page.get_by_role("button", name=EXAMPLES[0], exact=True)
+    button.hover()
+    expect(page.get_by_test_id("stTooltipContent").get_by_text(EXAMPLES[0])).to_be_visible(timeout=10_000)
+    long_q = "Why did the cooperation between South Tangerang and Daejeon stall? " + "background " * 450
+    assert len(long_q) > 5000
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(long_q)
+    box.press("Enter")
+    bubble = page.get_by_test_id("stChatMessage").first
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    expect(answer.get_by_text("cut to its first 2000 characters")).to_be_visible(timeout=120_000)
+    shown = bubble.inner_text()
+    assert len(shown) <= 2010 and shown.rstrip().endswith("…"), len(shown)
     page.close()
 
 
@@ -331,6 +410,9 @@ def test_a_question_asked_while_an_upload_is_indexed_is_answered_after_it(server
     ])
     page.get_by_test_id("stSidebar").get_by_role("button", name="Add to the corpus").click()
     expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+    # Issue 23 item 8: the progress says what it counts ("(8/266)" had no unit).
+    expect(page.get_by_test_id("stProgress")).to_contain_text(
+        re.compile(r"Embedding solo-surakarta\.md: \d+ of \d+ passages and sentences"), timeout=60_000)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(QUESTION)
     # Streamlit stops the running script for the new run (fast reruns): the question is answered

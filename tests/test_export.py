@@ -61,36 +61,47 @@ def test_ask_markdown_has_references_with_metadata_and_quotes(index, tmp_path):
     body, refs = md.split("### References", 1)
     assert body.startswith(f"## {STALL}")
     markers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", body)})
-    entries = re.findall(r"^(\d+)\. \*\*(.+?)\*\*\. (.*)$\n   > “(.+)”$", refs.split("### BibTeX")[0], re.M)
-    assert markers and [int(e[0]) for e in entries] == markers  # one numbered entry per [n]
+    # One numbered entry per [n]: the chat's reference (app.references.format_reference) in Markdown,
+    # the title in bold, then section and page, then the quote.
+    entries = re.findall(r"^(\d+)\. (.*?)\*\*(.+?)\*\*(.*)$\n   > “(.+)”$", refs.split("### BibTeX")[0], re.M)
+    assert markers and [int(e[0]) for e in entries] == markers
     titles = {p["title"] for p in snap.papers}
     hafiez = next(p for p in snap.papers if "Hafiez" in " ".join(p["authors"]))
-    assert all(e[1].replace("\\", "") in titles for e in entries)
-    assert any(hafiez["authors"][0] in e[2] and "Section: " in e[2] for e in entries)
+    assert all(e[2].replace("\\", "") in titles for e in entries)
+    assert any(e[1].startswith("Hafiez, M. R. (n.d.).") and "Section: " in e[3] for e in entries), hafiez
     texts = " ".join(" ".join(snap.paper_text(p["doc_id"]).split()) for p in snap.papers)
-    assert all(e[3].replace("\\", "") in texts for e in entries)  # quotes are verbatim
-    assert "```bibtex\n@article{" in md and "author = {Muhammad Raihan Hafiez}" in md
+    assert all(e[4].replace("\\", "") in texts for e in entries)  # quotes are verbatim
+    assert "```bibtex\n@" in md and "author = {Muhammad Raihan Hafiez}" in md
 
 
 def test_docs_bibtex_one_entry_per_paper(index, tmp_path):
     r = cli("docs", "--bibtex", "--index-dir", str(index), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    entries = re.findall(r"^@article\{([^,]+),\n((?:  \w+ = \{.*\},?\n)+)\}$", r.stdout, re.M)
+    entries = re.findall(r"^@(\w+)\{([^,]+),\n((?:  \w+ = \{.*\},?\n)+)\}$", r.stdout, re.M)
     snap = open_snapshot(index)
     assert len(entries) == len(snap.papers) == 5
-    assert len({k for k, _ in entries}) == 5  # unique keys
-    magelang = next(body for k, body in entries if k == "noormansyah2024paradiplomacy")
+    assert len({k for _, k, _ in entries}) == 5  # unique keys
+    kinds = {k: kind for kind, k, _ in entries}
+    magelang = next(body for _, k, body in entries if k == "noormansyah2024paradiplomacy")
     assert "author = {Reza Noormansyah and Ghaziah Nurika Akhni and Sigid Widyantoro and Hendra Lana Saputra}" in magelang
     assert "year = {2024}" in magelang
-    no_year = next(body for k, body in entries if k.startswith("hafiez"))
+    no_year = next(body for _, k, body in entries if k.startswith("hafiez"))
     assert "year =" not in no_year and "journal =" not in no_year  # missing fields are left out
+    # By kind (corpus/metadata.json): the journal article with its DOI out of the journal's name,
+    # the thesis proposal as @misc saying so, never as a journal.
+    bandung = next(body for _, k, body in entries if k == "puspitarini2021praktik")
+    assert kinds["puspitarini2021praktik"] == "article"
+    assert "journal = {Perspektif}" in bandung and "doi = {10.31289/perspektif.v10i2.4850}" in bandung
+    proposal = next(body for _, k, body in entries if k.startswith("alasan"))
+    assert kinds[next(k for k in kinds if k.startswith("alasan"))] == "misc"
+    assert "howpublished = {Undergraduate thesis proposal}" in proposal and "journal" not in proposal
 
 
 def test_bibtex_escapes_and_deduplicates_keys():
     out = bibtex([{"title": "R&D 100% {x}", "authors": ["Ana Lima"], "year": 2020},
                   {"title": "R&D again", "authors": ["Ana Lima"], "year": 2020}])
-    assert r"title = {{R\&D 100\% \{x\}}}" in out
-    assert "@article{lima2020rd," in out and "@article{lima2020rda," in out
+    assert r"title = {{R\&D 100\% \textbraceleft{}x\textbraceright{}}}" in out
+    assert "@misc{lima2020rd," in out and "@misc{lima2020rda," in out  # no journal: @misc
     assert tex("a_b #1 $") == r"a\_b \#1 \$"
 
 

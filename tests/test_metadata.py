@@ -40,3 +40,25 @@ def test_a_correction_is_saved_and_published_without_embedding(work_copy):
     assert meta["title"] == "Paradiplomacy and Smart Cities: Magelang and Tula" and meta["venue"] == "Jurnal Tidar"
     npy = f"papers/{paper['doc_id']}.npy"
     assert (after.path / npy).stat().st_ino == (before.path / npy).stat().st_ino  # vectors reused as they were
+
+
+def test_bibliographic_fields_are_checked_saved_and_published(work_copy):
+    f = clean_fields("T", "", "", "en", "", type="thesis", institution=" Universitas  Diponegoro ",
+                     doi="https://doi.org/10.1234/ABC.1", url="https://example.org/t")
+    assert (f["type"], f["institution"], f["doi"], f["url"]) == (
+        "thesis", "Universitas Diponegoro", "10.1234/ABC.1", "https://example.org/t")
+    for bad in ({"type": "novel"}, {"doi": "not a doi"}, {"url": "javascript:alert(1)"}):
+        with pytest.raises(BadMetadata):
+            clean_fields("T", "", "", "en", "", **bad)
+    index = work_copy / ".sisterqa"
+    paper = next(p for p in open_snapshot(index).papers if p["doc_id"].startswith("semarang"))
+    save_metadata(paper, clean_fields(paper["title"], paper["authors"], "2022", "id", "", type="thesis",
+                                      institution="Universitas Diponegoro", doi="", url=""), work_copy)
+    report = ingest([work_copy / "corpus"], index, BuildSettings(), root=work_copy)
+    assert report.embedded == 0
+    meta = open_snapshot(index).paper_meta(paper["doc_id"])
+    assert meta["type"] == "thesis" and meta["institution"] == "Universitas Diponegoro" and "doi" not in meta
+    from sisterqa.app.references import bibtex_entry
+
+    assert bibtex_entry(meta).startswith("@misc{ristadina2022kendala,")
+    assert "howpublished = {Undergraduate thesis, Universitas Diponegoro}" in bibtex_entry(meta)

@@ -3,7 +3,7 @@
 Each test points the app at its own copy of the built index through
 SISTERQA_INDEX_DIR / SISTERQA_CORPUS_DIR. Uploads are tested twice: through
 the app's st.file_uploader (AppTest supports it) and through
-``app.ui_helpers.add_uploads``, the function the app calls, with more cases.
+``app.library.add_uploads``, the function the app calls, with more cases.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sisterqa.app import library as lib
 from sisterqa.app import ui_helpers as h
 from sisterqa.app.settings import load_settings
 from sisterqa.index.store import open_snapshot
@@ -135,11 +136,18 @@ def test_show_in_paper_opens_the_passage_in_context(monkeypatch, index_copy):
     ctx = next(b for b in htmls(at) if 'class="sq-context"' in b)
     text = open_snapshot(index_copy).paper_text(c.doc_id)
     passage = next(x.passage for x in turns(at)[0].answer.hits if x.passage.passage_id == c.passage_id)
-    # The quote is highlighted inside the passage, inside its surrounding paragraphs.
+    # The quote is highlighted inside its passage; what opens starts at the quote's own paragraph
+    # (the highlight is at the top, not paragraphs below), and goes on past the passage.
     assert f"<mark>{h.html_text(c.quote)}</mark>" in ctx
     assert '<span class="passage">' in ctx
-    before = text[: passage.start].rstrip().rsplit("\n\n", 1)[-1][-60:]
-    assert h.html_text(before.strip()[-40:]) in ctx
+    body = re.sub(r"<[^>]+>", "", ctx.split('<div class="sq-text">', 1)[1])
+    spans = h.paragraph_spans(text)
+    k = next(i for i, (a, b) in enumerate(spans) if b > c.start)
+    assert body.startswith(h.html_text(text[spans[k][0]:spans[k][1]][:40]))
+    if k > 0:
+        assert h.html_text(text[spans[k - 1][0]:spans[k - 1][1]][-40:]) not in body
+    after = text[passage.end:].lstrip()[:40]
+    assert h.html_text(after.split("\n")[0][:30]) in body
     assert "paragraphs" in ctx
     assert at.button(key="show-0-1").label == "Hide paper"
     at.button(key="show-0-1").click().run()
@@ -242,7 +250,7 @@ def test_upload_good_and_bad_files_then_ask_about_script_text(monkeypatch, work_
     assert [plain(s.value) for s in at.success] == [f"Added Twin towns <script>.md (saved as {saved_as})"]
     info = [plain(i.value) for i in at.info]
     assert len(info) == 1 and "added 1" in info[0] and "failed 2" in info[0]  # both refused files count
-    assert [plain(t.value) for t in at.toast] == ["Added 1 paper, 2 refused: details at the top of the chat"]
+    assert not at.toast  # no toast over the results (they are scrolled into view in the browser)
     errors = [plain(e.value) for e in at.error]
     assert len(errors) == 2
     assert any("escape" in e and "not a PDF" in e for e in errors)
@@ -275,7 +283,7 @@ def test_add_uploads_checks_names_types_sizes_and_cleans_up(work_copy):
     settings = load_settings(env={"SISTERQA_MAX_FILE_MB": "0.01"}, cwd=work_copy)
     corpus = work_copy / "corpus"
     before = {p.name for p in corpus.iterdir()}
-    outcome = h.add_uploads([
+    outcome = lib.add_uploads([
         ("../../../Kerja sama Bandung–Seoul: kota kembar.md", SCRIPT_PAPER.encode(), ),
         ("/etc/passwd.txt", "Surabaya and Seattle keep a sister-city bond since 1992.\n".encode()),
         ("big.txt", b"word " * 5000),
@@ -308,27 +316,27 @@ def test_add_uploads_checks_names_types_sizes_and_cleans_up(work_copy):
     assert "corpus/passwd.txt" in paths and "corpus/Kerja sama Bandung–Seoul_ kota kembar.md" in paths
     assert len(snap.papers) == 7
     # The same name again: saved beside it, never over it.
-    again = h.add_uploads([("passwd.txt", b"A different paper about Medan and Kuching ties.\n")], settings)
+    again = lib.add_uploads([("passwd.txt", b"A different paper about Medan and Kuching ties.\n")], settings)
     assert [Path(p).name for _, p in again.added] == ["passwd (2).txt"]
     # A copy of a paper already there, under another name: refused before anything is written.
     existing = (corpus / "semarang-jung-gu-kendala-sister-city.txt").read_bytes()
-    dup = h.add_uploads([("Semarang copy.txt", existing)], load_settings(env={}, cwd=work_copy))
+    dup = lib.add_uploads([("Semarang copy.txt", existing)], load_settings(env={}, cwd=work_copy))
     assert dup.added == [] and "already in the corpus" in dict(dup.rejected)["Semarang copy.txt"]
     assert not (corpus / "Semarang copy.txt").exists()
 
 
 def test_safe_filename():
-    assert h.safe_filename("../../x.txt") == "x.txt"
-    assert h.safe_filename("/abs/path/paper.PDF") == "paper.pdf"
-    assert h.safe_filename("..\\..\\win.md") == "win.md"
-    assert h.safe_filename("..") == "paper"
-    assert h.safe_filename(".hidden.txt") == "hidden.txt"
-    assert h.safe_filename("-rf.txt") == "rf.txt"
-    assert h.safe_filename("Kerjasama Kota Semarang – Jung-gu (2016).pdf") == "Kerjasama Kota Semarang – Jung-gu (2016).pdf"
-    assert h.safe_filename("서울 도시 협력.md") == "서울 도시 협력.md"
-    assert h.safe_filename("a\x00b\nc|d?.txt") == "a_b_c_d.txt"
-    long = h.safe_filename("ü" * 300 + ".txt")
-    assert long.endswith(".txt") and len(long.encode()) <= h.MAX_NAME_BYTES
+    assert lib.safe_filename("../../x.txt") == "x.txt"
+    assert lib.safe_filename("/abs/path/paper.PDF") == "paper.pdf"
+    assert lib.safe_filename("..\\..\\win.md") == "win.md"
+    assert lib.safe_filename("..") == "paper"
+    assert lib.safe_filename(".hidden.txt") == "hidden.txt"
+    assert lib.safe_filename("-rf.txt") == "rf.txt"
+    assert lib.safe_filename("Kerjasama Kota Semarang – Jung-gu (2016).pdf") == "Kerjasama Kota Semarang – Jung-gu (2016).pdf"
+    assert lib.safe_filename("서울 도시 협력.md") == "서울 도시 협력.md"
+    assert lib.safe_filename("a\x00b\nc|d?.txt") == "a_b_c_d.txt"
+    long = lib.safe_filename("ü" * 300 + ".txt")
+    assert long.endswith(".txt") and len(long.encode()) <= lib.MAX_NAME_BYTES
 
 
 def test_text_is_escaped_and_highlighted():
@@ -366,12 +374,12 @@ def test_upload_messages_name_once_and_count_every_failure():
     from sisterqa.index.build import IngestReport
 
     report = IngestReport(added=["corpus/a.md"], failed=[("/x/corpus/b.pdf", "is a corrupt PDF")], chunks=9)
-    outcome = h.UploadOutcome(
+    outcome = lib.UploadOutcome(
         added=[("a.md", "/x/corpus/a.md"), ("Kota: kembar.md", "/x/corpus/Kota_ kembar.md")],
         rejected=[("fake.pdf", "is not a PDF"), ("b.pdf", "is a corrupt PDF")],
         report=report,
     )
-    msgs = h.upload_messages(outcome)
+    msgs = lib.upload_messages(outcome)
     assert msgs[0] == ("success", "Added a.md")
     assert msgs[1] == ("success", "Added Kota: kembar.md (saved as Kota_ kembar.md)")
     assert [m for m in msgs if m[0] == "error"] == [("error", "fake.pdf: is not a PDF"), ("error", "b.pdf: is a corrupt PDF")]
@@ -385,12 +393,12 @@ def test_uploads_stay_in_the_corpus_when_indexing_cannot_run(work_copy):
 
     settings = load_settings(env={}, cwd=work_copy)
     with IndexDir(work_copy / ".sisterqa").lock():
-        outcome = h.add_uploads([("medan.md", b"# Medan\n\nMedan and Kuching signed a letter in 1990.\n")],
+        outcome = lib.add_uploads([("medan.md", b"# Medan\n\nMedan and Kuching signed a letter in 1990.\n")],
                                 settings)
     assert outcome.error and "another ingest" in outcome.error
     assert [n for n, _ in outcome.interrupted] == ["medan.md"] and outcome.added == []
     assert (work_copy / "corpus" / "medan.md").exists()
-    assert any("not indexed yet" in text for _, text in h.upload_messages(outcome))
+    assert any("not indexed yet" in text for _, text in lib.upload_messages(outcome))
 
 
 def test_tests_index_only_their_five_papers(tmp_path):
@@ -407,5 +415,19 @@ def test_filter_labels_are_short_distinct_and_end_with_an_ellipsis(built_index):
     snap = open_snapshot(built_index)
     labels = [h.filter_label(p) for p in snap.papers]
     assert len(set(labels)) == len(labels) == 5
-    assert all(len(x) <= 34 for x in labels)
-    assert all("…" in x for x, p in zip(labels, snap.papers) if len(p["title"]) > 26)
+    assert all(len(x) <= 72 for x in labels)  # whole words, enough of them to tell papers apart
+    assert all(len(x.split()) >= 6 for x in labels)
+    assert all("…" in x for x, p in zip(labels, snap.papers) if len(p["title"]) > 64)
+
+
+def test_one_language_label_and_long_questions_as_kept():
+    """Issue 23 item 8: "(Indonesian)" before every sentence becomes one line; a long question's
+    bubble shows what the answerer kept."""
+    text = "- _(Indonesian)_ Kota itu lambat [1]\n- _(Indonesian)_ Anggaran kurang [2]"
+    assert h.one_language(text) == ("- Kota itu lambat [1]\n- Anggaran kurang [2]", "Indonesian")
+    mixed = "_(Indonesian)_ Kota itu [1] The city was slow [2]"
+    assert h.one_language(mixed) == (mixed, None)  # one sentence unlabelled: labels stay
+    assert h.one_language("Plain [1]") == ("Plain [1]", None)
+    q = "word " * 1200
+    shown = h.shown_question(q, 2000)
+    assert len(shown) <= 2002 and shown.endswith(" …") and h.shown_question("short?", 2000) == "short?"
