@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
+from sisterqa.ingest.language import LANGUAGES
 
 from .answer import MARKER, Answer, Citation
 from .question import FACT_PATTERNS, Question
@@ -42,12 +43,27 @@ def _citation(n: int, c: Candidate, snapshot: Snapshot) -> Citation:
     )
 
 
+def _other_language(chosen: list[Candidate], question_lang: str) -> str | None:
+    """The one language, other than the question's, that every quoted sentence is in (said once, before
+    the answer), or None (each sentence in another language than the question's is labelled itself)."""
+    langs = {c.lang for c in chosen}
+    return next(iter(langs)) if len(langs) == 1 and question_lang not in langs else None
+
+
+def _said_once(text: str, lang: str | None, lines: bool) -> str:
+    """``text`` after the one label of the language all its quotes are in."""
+    if lang is None or not text:
+        return text
+    return f"_(Quoted in {LANGUAGES.get(lang, lang)})_" + ("\n" if lines else " ") + text
+
+
 def _line(c: Candidate, n: int, question_lang: str) -> str:
+    """One quoted sentence and its marker; ``question_lang`` None: no language label (said once)."""
     body = " ".join(c.text.split())
     # A paper's own numbered reference ("METAFONT [6]") is not one of the answer's [n] markers.
     body = MARKER.sub(r"[ref. \1]", body)
-    if c.lang != question_lang:
-        body = f"_({'Indonesian' if c.lang == 'id' else 'English'})_ {body}"
+    if question_lang is not None and c.lang != question_lang:
+        body = f"_({LANGUAGES.get(c.lang, c.lang)})_ {body}"
     if c.about:  # the only evidence is about another partnership: say so
         body = f"_(on {c.about})_ {body}"
     return f"{body} [{n}]"
@@ -57,6 +73,8 @@ def compose(q: Question, chosen: list[Candidate], hits: list[Hit], snapshot: Sna
             sides: list[tuple[str, set[str]]] | None = None) -> Answer:
     """Write the chosen sentences as Markdown, each followed by its [n]."""
     citations: list[Citation] = []
+    once = _other_language(chosen, q.lang)
+    lang = None if once else q.lang
     if q.qtype == "compare" and sides and len(sides) > 1:
         parts, used = [], set()
         groups = [(label, [c for c in chosen if c.doc_id in docs]) for label, docs in sides]
@@ -71,20 +89,17 @@ def compose(q: Question, chosen: list[Candidate], hits: list[Hit], snapshot: Sna
             for c in sorted(cs, key=lambda c: (c.doc_id, c.start)):
                 used.add(id(c))
                 citations.append(_citation(len(citations) + 1, c, snapshot))
-                lines.append(f"- {_line(c, len(citations), q.lang)}")
+                lines.append(f"- {_line(c, len(citations), lang)}")
             parts.append(f"**{label}**\n" + "\n".join(lines))
-        text = "\n\n".join(parts)
+        text = _said_once("\n\n".join(parts), once, True)
     else:
         lines = []
         for c in order(chosen, q):
             citations.append(_citation(len(citations) + 1, c, snapshot))
-            lines.append(_line(c, len(citations), q.lang))
-        if q.qtype in ("why", "list") and len(lines) > 1:
-            text = "\n".join(f"- {x}" for x in lines)
-        else:
-            text = " ".join(lines)
+            lines.append(_line(c, len(citations), lang))
+        listed = q.qtype in ("why", "list") and len(lines) > 1
+        text = _said_once("\n".join(f"- {x}" for x in lines) if listed else " ".join(lines), once, listed)
     return Answer(question=q.text, text=text, citations=tuple(citations), hits=tuple(hits), abstained=False)
-
 
 
 def compose_parts(q: Question, groups: list[tuple[str | None, Question, list[Candidate], str]], hits: list[Hit],
@@ -95,6 +110,8 @@ def compose_parts(q: Question, groups: list[tuple[str | None, Question, list[Can
     citations: list[Citation] = []
     seen: set[tuple[str, int]] = set()
     blocks = []
+    once = _other_language([c for *_, cs, _ in groups for c in cs], q.lang)
+    lang = None if once else q.lang
     for label, part_q, chosen, note in groups:
         lines = []
         for c in (order(chosen, part_q) if label is None else chosen):
@@ -102,11 +119,11 @@ def compose_parts(q: Question, groups: list[tuple[str | None, Question, list[Can
                 continue
             seen.add((c.doc_id, c.start))
             citations.append(_citation(len(citations) + 1, c, snapshot))
-            lines.append(_line(c, len(citations), q.lang))
+            lines.append(_line(c, len(citations), lang))
         if label is None:
             if lines:
                 blocks.append(" ".join(lines))
         elif lines or note:
             blocks.append(f"**{label}**\n" + ("\n".join(f"- {x}" for x in lines) if lines else f"_{note}_"))
-    return Answer(question=q.text, text="\n\n".join(blocks), citations=tuple(citations), hits=tuple(hits),
-                  abstained=False)
+    text = _said_once("\n\n".join(blocks), once, any(label for label, *_ in groups))
+    return Answer(question=q.text, text=text, citations=tuple(citations), hits=tuple(hits), abstained=False)

@@ -15,6 +15,7 @@ import numpy as np
 from sisterqa.index.fusion import interleave
 from sisterqa.index.lexicon import lexicon
 from sisterqa.index.search import Hit, Searcher
+from sisterqa.ingest.language import LANGUAGES
 
 from .answer import short_title
 from .parts import side_question, split_asks
@@ -217,7 +218,7 @@ def side_label(text: str) -> str:
 
 def paper_label(snapshot, doc_id: str) -> str:
     meta = snapshot.paper_meta(doc_id)
-    lang = {"id": "Indonesian", "en": "English"}.get(meta.get("language", ""), "")
+    lang = LANGUAGES.get(meta.get("language", ""), "")
     return f"{short_title(meta['title'], 60)}" + (f" ({lang})" if lang else "")
 
 

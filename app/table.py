@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from sisterqa.ingest.errors import SisterQAError
-from sisterqa.ingest.language import detect_language
+from sisterqa.ingest.language import LANGUAGES, detect_language
 
 from .answer import MARKER, Answer, Citation, CitationError, verify
 
@@ -36,7 +36,6 @@ PRESETS: tuple[tuple[str, str], ...] = (
 )
 NOT_STATED = "Not stated in this paper."
 CELL_SENTENCES = 2  # a cell is one or two sentences
-LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
 MAX_COLUMNS = 20
 
 Progress = Callable[[int, int, "Cell"], None]
@@ -149,7 +148,7 @@ class Table:
                  "| Paper | " + " | ".join(md_text(c.question) for c in self.columns) + " |",
                  "| --- |" + " --- |" * len(self.columns)]
         for r in self.rows:
-            bits = [str(r.year or "n.d."), LANGUAGE_NAMES.get(r.language, r.language)]
+            bits = [str(r.year or "n.d."), LANGUAGES.get(r.language, r.language)]
             paper = f"**{md_text(r.title)}** ({', '.join(b for b in bits if b)})"
             cells = []
             for c in r.cells:
@@ -210,7 +209,7 @@ def _meta(snapshot, doc_id: str) -> dict:
 
 # ---------------------------------------------------------------- one cell
 
-_LANG_MARK = re.compile(r"_\((?:Indonesian|English)\)_\s*")
+_LANG_MARK = re.compile(r"_\((?:Quoted in )?(?:Indonesian|English)\)_\s*")
 _LEAD_MARK = re.compile(r"_\([A-Z][a-z]+(?: and [A-Z][a-z]+)?\)_\s+")
 
 
@@ -220,7 +219,7 @@ def language_mark(langs: Iterable[str], question_lang: str) -> str:
     langs = list(dict.fromkeys(langs))
     if not langs or set(langs) == {question_lang}:
         return ""
-    return "_(" + " and ".join(LANGUAGE_NAMES.get(x, x) for x in langs) + ")_ "
+    return "_(" + " and ".join(LANGUAGES.get(x, x) for x in langs) + ")_ "
 
 
 def cell_from_answer(answer: Answer, doc_id: str, column: str, snapshot) -> Cell:

@@ -70,13 +70,11 @@ _LANG_LABEL = re.compile(r"_\((English|Indonesian)\)_ ?")
 
 
 def one_language(text: str) -> tuple[str, str | None]:
-    """An answer whose every quoted sentence carries the same ``_(Indonesian)_`` label, without the
-    labels, and that language (said once by the UI); otherwise the text as it is and None."""
-    labels = _LANG_LABEL.findall(text or "")
-    markers = len(set(re.findall(r"(?<![\\\w])\[(\d+)\](?!\()", text or "")))
-    if not labels or len(set(labels)) != 1 or len(labels) < markers:
-        return text, None
-    return _LANG_LABEL.sub("", text), labels[0]
+    """An answer whose quotes are all in one language other than the question's carries that language's
+    label once, before it (``app.compose``): the text without it, and the language (said by the UI in
+    words); otherwise the text as it is and None."""
+    m = re.match(r"_\(Quoted in (English|Indonesian)\)_[ \n]", text or "")
+    return (text[m.end():], m.group(1)) if m else (text, None)
 
 
 def html_text(text: str) -> str:

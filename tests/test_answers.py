@@ -154,3 +154,14 @@ def test_a_papers_own_numbered_reference_is_not_an_answer_marker():
     line = _line(c, 1, "en")
     assert [int(m) for m in MARKER.findall(line)] == [1]
     assert "METAFONT [ref. 6]. [1]" in line
+
+
+def test_an_answer_quoting_one_other_language_says_it_once(engine):
+    """Issue 23 item 8: an English question answered from the Indonesian paper alone is labelled once,
+    before the answer, not before every sentence; a mixed answer labels each other-language sentence."""
+    a = engine.answer("Why did the cooperation stall?", doc_ids={"semarang-jung-gu-kendala-sister-city"})
+    assert a.text.startswith("_(Quoted in Indonesian)_") and "_(Indonesian)_" not in a.text
+    b = engine.answer("Why did the Semarang–Jung-Gu cooperation stall?")
+    langs = {c.language for c in b.citations}
+    if langs == {"en", "id"}:
+        assert b.text.count("_(Indonesian)_") == sum(c.language == "id" for c in b.citations)

@@ -423,7 +423,7 @@ def test_filter_labels_are_short_distinct_and_end_with_an_ellipsis(built_index):
 def test_one_language_label_and_long_questions_as_kept():
     """Issue 23 item 8: "(Indonesian)" before every sentence becomes one line; a long question's
     bubble shows what the answerer kept."""
-    text = "- _(Indonesian)_ Kota itu lambat [1]\n- _(Indonesian)_ Anggaran kurang [2]"
+    text = "_(Quoted in Indonesian)_\n- Kota itu lambat [1]\n- Anggaran kurang [2]"  # as app.compose writes it
     assert h.one_language(text) == ("- Kota itu lambat [1]\n- Anggaran kurang [2]", "Indonesian")
     mixed = "_(Indonesian)_ Kota itu [1] The city was slow [2]"
     assert h.one_language(mixed) == (mixed, None)  # one sentence unlabelled: labels stay
