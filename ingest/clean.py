@@ -21,7 +21,13 @@ _HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n(?:[ \t]*\n)*[ \t]*([a-z]\w*)")
 _SPLIT_PARAGRAPH = re.compile(r"([^\s.!?:;\"”'’)\]])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[a-z(]|\d(?!\d*\.\s))")
 # A long line cut mid-sentence by a page break, going on with a capitalised word ("soldiers from
 # / Keighley, UK, who …"); headings are short or in capitals, so they are not joined.
-_SPLIT_LONG_LINE = re.compile(r"(?m)^(?=[^\n]{80,}$)([^\n]*[a-z,])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[A-Z][a-z])")
+# A caption ("Table 3. …", "Gambar 1 …") is neither the line cut nor its continuation.
+_CAPTION_START = (r"(?i:fig(?:ure)?s?\.?|table|tab\.|gambar|tabel|grafik|diagram|chart|bagan|source|sumber)"
+                  r"\s*(?:\d|[IVX]+\b|:)")
+_SPLIT_LONG_LINE = re.compile(r"(?m)^(?=[^\n]{80,}$)(?!\W{0,2}" + _CAPTION_START + r")([^\n]*[a-z,])[ \t]*\n"
+                              r"(?:[ \t]*\n)+[ \t]*(?=[A-Z][a-z])(?!" + _CAPTION_START + ")")
+# A paragraph cut after an ampersand ("Kebijakan Science &" / "Technology and Innovation …").
+_SPLIT_AFTER_AMPERSAND = re.compile(r"(\S[ \t]&)[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[^\W\d_])")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 # A markdown link whose text is only a scheme, as converters write a bare address: the address.
 _SCHEME_LINK = re.compile(r"\[\s*(?:https?:)?/{0,2}\s*\]\(((?:https?://|www\.)[^)\s]+)\)")
@@ -49,15 +55,64 @@ def _rejoin_hyphen(m: re.Match) -> str:
     return f"{left}{right}"
 
 
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def _code_parts(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into (is a fenced code block, piece) in order; the fences stay in their piece."""
+    parts: list[tuple[bool, list[str]]] = []
+    fence = None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            fence = m.group(1)
+            parts.append((True, [line]))
+            continue
+        if fence is not None:
+            parts[-1][1].append(line)
+            if m and m.group(1) == fence:
+                fence = None
+            continue
+        if not parts or parts[-1][0]:
+            parts.append((False, []))
+        parts[-1][1].append(line)
+    return [(code, "\n".join(lines)) for code, lines in parts]
+
+
 def clean_page(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Clean one page of raw text.
 
     Returns the cleaned text and the markdown headings found in it as
-    (offset of the heading line, level) pairs.
+    (offset of the heading line, level) pairs. Fenced code blocks (```) are kept as written.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\f", "\n\n")
     text = _CONTROL.sub("", text)
+    parts = _code_parts(text)
+    if len(parts) > 1 or parts and parts[0][0]:
+        pieces = []
+        for code, piece in parts:
+            piece = "\n".join(ln.rstrip() for ln in piece.split("\n")).strip("\n") if code else _clean_text(piece)
+            if piece.strip():
+                pieces.append(piece)
+        text = "\n\n".join(pieces)
+    else:
+        text = _clean_text(text)
+    headings: list[tuple[int, int]] = []
+    out: list[str] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.startswith("\x00"):
+            level = int(line[1])
+            line = line[2:].strip()
+            headings.append((pos, level))
+        out.append(line)
+        pos += len(line) + 1
+    return "\n".join(out), headings
+
+
+def _clean_text(text: str) -> str:
+    """The cleaning rules over text that is not code; heading lines keep a marker (NUL, level)."""
     text = _SCHEME_LINK.sub(r"\1", text)
     text = _SPLIT_LAST_LETTER.sub(r"\1\2", text)
     lines = [line.rstrip() for line in text.split("\n")]
@@ -73,15 +128,5 @@ def clean_page(text: str) -> tuple[str, list[tuple[int, int]]]:
     text = _HYPHEN_BREAK.sub(_rejoin_hyphen, text)
     text = _SPLIT_PARAGRAPH.sub(r"\1 ", text)
     text = _SPLIT_LONG_LINE.sub(r"\1 ", text)
-    text = _BLANK_RUNS.sub("\n\n", text).strip("\n")
-    headings: list[tuple[int, int]] = []
-    out: list[str] = []
-    pos = 0
-    for line in text.split("\n"):
-        if line.startswith("\x00"):
-            level = int(line[1])
-            line = line[2:].strip()
-            headings.append((pos, level))
-        out.append(line)
-        pos += len(line) + 1
-    return "\n".join(out), headings
+    text = _SPLIT_AFTER_AMPERSAND.sub(r"\1 ", text)
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
