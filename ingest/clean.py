@@ -21,13 +21,7 @@ _HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n(?:[ \t]*\n)*[ \t]*([a-z]\w*)")
 _SPLIT_PARAGRAPH = re.compile(r"([^\s.!?:;\"”'’)\]])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[a-z(]|\d(?!\d*\.\s))")
 # A long line cut mid-sentence by a page break, going on with a capitalised word ("soldiers from
 # / Keighley, UK, who …"); headings are short or in capitals, so they are not joined.
-# A caption ("Table 3. …", "Gambar 1 …") is neither the line cut nor its continuation.
-_CAPTION_START = (r"(?i:fig(?:ure)?s?\.?|table|tab\.|gambar|tabel|grafik|diagram|chart|bagan|source|sumber)"
-                  r"\s*(?:\d|[IVX]+\b|:)")
-_SPLIT_LONG_LINE = re.compile(r"(?m)^(?=[^\n]{80,}$)(?!\W{0,2}" + _CAPTION_START + r")([^\n]*[a-z,])[ \t]*\n"
-                              r"(?:[ \t]*\n)+[ \t]*(?=[A-Z][a-z])(?!" + _CAPTION_START + ")")
-# A paragraph cut after an ampersand ("Kebijakan Science &" / "Technology and Innovation …").
-_SPLIT_AFTER_AMPERSAND = re.compile(r"(\S[ \t]&)[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[^\W\d_])")
+_SPLIT_LONG_LINE = re.compile(r"(?m)^(?=[^\n]{80,}$)([^\n]*[a-z,])[ \t]*\n(?:[ \t]*\n)+[ \t]*(?=[A-Z][a-z])")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 # A markdown link whose text is only a scheme, as converters write a bare address: the address.
 _SCHEME_LINK = re.compile(r"\[\s*(?:https?:)?/{0,2}\s*\]\(((?:https?://|www\.)[^)\s]+)\)")
@@ -128,5 +122,4 @@ def _clean_text(text: str) -> str:
     text = _HYPHEN_BREAK.sub(_rejoin_hyphen, text)
     text = _SPLIT_PARAGRAPH.sub(r"\1 ", text)
     text = _SPLIT_LONG_LINE.sub(r"\1 ", text)
-    text = _SPLIT_AFTER_AMPERSAND.sub(r"\1 ", text)
     return _BLANK_RUNS.sub("\n\n", text).strip("\n")

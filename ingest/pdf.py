@@ -520,9 +520,28 @@ def _classify(pages: list[list[Line]], body: float) -> None:
                 full_run = full_run + 1 if widest and ln.x1 - ln.x0 >= 0.85 * widest else 0
                 if full_run >= 3:
                     front = False  # three full lines: a paragraph of the body has begun
+        # a listing set in roman type: a run of short lines one under the other, at one left edge, half of
+        # which end in ";" (or "{", "}") or carry code by their text, is code as a whole
+        seq = [ln for ln in lines if ln.kind in ("body", "heading")]
+        i = 0
+        while i < len(seq):
+            j = i + 1
+            while j < len(seq) and abs(seq[j].x0 - seq[i].x0) < 12 and 0 < seq[j].top - seq[j - 1].top <= 1.8 * seq[j].size \
+                    and seq[j].x1 - seq[j].x0 < 0.85 * widest and seq[j].page == seq[i].page:
+                j += 1
+            run = seq[i:j]
+            if len(run) >= 2 and seq[i].x1 - seq[i].x0 < 0.85 * widest:
+                codey = sum(ln.cls == "code" or re.search(r"[;{}]\s*$|:=", ln.text) is not None or code_score(ln.text) >= 2
+                            for ln in run)
+                if codey * 2 >= len(run) and codey >= 2:
+                    for ln in run:
+                        if ln.cls in ("prose", "equation", "list", "other"):
+                            ln.cls = "code"
+                        if ln.kind == "heading":
+                            ln.kind = "body"
+            i = j
         # a short line between two lines of code, close above and below, is code too (a listing set in
         # roman with bold keywords: "draw plot xtickscale(plotB)(z5, z6,")
-        seq = [ln for ln in lines if ln.kind in ("body", "heading")]
         for a, ln, b in zip(seq, seq[1:], seq[2:]):
             if a.cls == "code" and b.cls == "code" and ln.cls in ("prose", "equation", "list") \
                     and ln.x1 - ln.x0 < 0.8 * widest and 0 < ln.top - a.top <= 2 * ln.size \
