@@ -879,7 +879,7 @@ _SPACING_ACCENTS = {"´": "\u0301", "`": "\u0300", "¨": "\u0308", "ˆ": "\u0302
 def compose_accents(s: str) -> str:
     """TeX's accents printed apart ("S´ebastien", "B´ezier") set on their letters ("Sébastien"); control
     characters (a footnote mark's stray code) dropped."""
-    s = re.sub("([" + "".join(_SPACING_ACCENTS) + "])([^\W\d_])", lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], s)
+    s = re.sub("([" + "".join(_SPACING_ACCENTS) + r"])([^\W\d_])", lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], s)
     s = "".join(c for c in s if unicodedata.category(c) != "Cc")
     return unicodedata.normalize("NFC", s)
 
