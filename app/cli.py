@@ -476,6 +476,11 @@ def read(ctx, paths, as_json):
         _echo(f"  authors: {_plain(', '.join(r['authors'])) or '-'}; year: {r['year'] or '-'}; "
                    f"language: {r['language']}; pages: {r['pages'] or '-'}; "
                    f"{len(r['text'].split())} words; {len(r['sections'])} sections")
+        if r.get("blocks"):
+            from sisterqa.ingest.blocks import counts
+
+            click.echo("  blocks: " + ", ".join(f"{n} {k}" for k, n in counts(
+                [(b["start"], b["end"], b["kind"]) for b in r["blocks"]]).items()))
         for sec in r["sections"]:
             page = f" (p. {sec['page']})" if sec["page"] else ""
             _echo(f"    {_plain(sec['title'])}{page}")

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from sisterqa.ingest.normalize import normalize
 
+from .junk import junk_share
+
 HIT_KS = (1, 3, 5, 10)
 ALLEV_KS = (5, 10)
 
@@ -117,6 +119,8 @@ def compute(items: list[dict], answers: list[dict], paper_texts: dict[str, str] 
             q = normalize(c["quote"])
             valid += bool(q) and q in text
     out["citation_validity"] = valid / cites if cites else 1.0
+    # junk_citations: the share of all cited quotes that are not prose (eval.junk), all items alike
+    out["junk_citations"] = junk_share([c["quote"] for a in answers for c in a["citations"]])
     out["abstention_accuracy"] = (
         sum(1 for _, a in unanswerable if a["abstained"]) / len(unanswerable) if unanswerable else 0.0
     )

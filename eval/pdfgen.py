@@ -35,6 +35,10 @@ class Layout:
     hyphenate: bool = True
     running_head: str = "Journal of Sister-City Studies"
     metadata_title: bool = True  # set the PDF's /Title
+    # "large": the title in large bold type across the page, the authors under it; "journal": a
+    # two-column journal template's title block at the top of the first column (title in the body's
+    # size in capitals, authors with marks, affiliations, e-mails, "Received … Accepted …")
+    title_block: str = "large"
 
 
 LAYOUTS = {
@@ -43,7 +47,54 @@ LAYOUTS = {
                          gap_spacing=True, ligatures=True, metadata_title=False),
     "two-column-serif": Layout("two-column-serif", columns=2, font="DejaVuSerifCondensed",
                                size=9, gap_spacing=False, running_head="Jurnal Hubungan Internasional"),
+    # a pandoc/XeLaTeX journal template: no /Title, the running head names the journal and volume
+    "journal": Layout("journal", columns=2, font="DejaVuSerif", size=9, gap_spacing=True, ligatures=True,
+                      running_head="Jurnal Studi Kota Kembar, Vol. 7, No. 2", metadata_title=False,
+                      title_block="journal"),
 }
+
+
+@dataclass(frozen=True)
+class Front:
+    """What a title block prints besides the title: authors, affiliations, e-mails, dates."""
+
+    authors: tuple[str, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    year: int | None = None
+
+    @classmethod
+    def of(cls, paper, meta: dict) -> "Front":
+        affiliations = tuple(a.strip() for a in (meta.get("institution") or "").split(";") if a.strip())
+        emails = tuple(dict.fromkeys(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", paper.text)))[:2]
+        year = meta.get("year")
+        return cls(tuple(meta.get("authors") or ()), affiliations, emails,
+                   int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None)
+
+    def author_marks(self) -> list[tuple[str, str]]:
+        """(name, superscript mark): each author's affiliation number, and * for the first (corresponding)."""
+        n = len(self.affiliations)
+        return [(a, (str(min(i, n - 1) + 1) if n > 1 else "1" if n else "") + ("*" if i == 0 and self.emails else ""))
+                for i, a in enumerate(self.authors)]
+
+    def dates(self) -> str:
+        if self.year is None:
+            return ""
+        return f"Received 14 March {self.year}; Revised 2 May {self.year}; Accepted 20 June {self.year}"
+
+    def lines(self) -> list[str]:
+        """The printed lines after the title (the words ``expected_text`` counts)."""
+        out = []
+        if self.authors:
+            marks = self.author_marks()
+            out.append(" ".join(f"{a}{',' if i + 1 < len(marks) else ''}{m}" for i, (a, m) in enumerate(marks)))
+        marks = len(self.affiliations) > 1 or bool(self.authors)
+        out += [f"{i + 1 if marks else ''}{a}" for i, a in enumerate(self.affiliations)]
+        if self.emails:
+            out.append("*Corresponding author: " + ", ".join(self.emails))
+        if self.dates():
+            out.append(self.dates())
+        return out
 
 _VOWELS = set("aeiouyAEIOUY")
 
@@ -57,15 +108,16 @@ def _hyphen_points(word: str) -> list[int]:
 
 
 class _Typesetter:
-    def __init__(self, layout: Layout, title: str, authors: str, short_title: str):
+    def __init__(self, layout: Layout, title: str, authors: str, short_title: str, front: Front | None = None):
         from fpdf import FPDF
 
         self.L = layout
         pdf = FPDF(unit="pt", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(0, 0, 0)
-        for style, suffix in (("", ""), ("B", "-Bold")):
-            pdf.add_font(layout.font, style, str(FONT_DIR / f"{layout.font}{suffix}.ttf"))
+        for style, suffix in (("", ""), ("B", "-Bold"), ("I", "-Italic")):
+            if (FONT_DIR / f"{layout.font}{suffix}.ttf").exists():
+                pdf.add_font(layout.font, style, str(FONT_DIR / f"{layout.font}{suffix}.ttf"))
         pdf.set_title(title if layout.metadata_title else "")
         pdf.set_creator("sisterqa eval.pdfgen")
         self.pdf = pdf
@@ -79,8 +131,16 @@ class _Typesetter:
         self.col_w = (width - self.col_gap * (layout.columns - 1)) / layout.columns
         self.col = 0
         self.y = 0.0
+        self.front = front or Front()
+        if layout.title_block == "journal" and self.front.year:
+            self.running_head = f"{layout.running_head} ({self.front.year})"
+        else:
+            self.running_head = layout.running_head
         self.new_page()
-        self.title_block(title, authors)
+        if layout.title_block == "journal":
+            self.journal_title_block(title)
+        else:
+            self.title_block(title, authors)
 
     # -- pages
     def new_page(self):
@@ -88,7 +148,7 @@ class _Typesetter:
         pdf.add_page()
         n = pdf.page_no()
         pdf.set_font(self.L.font, "", 7.5)
-        head = self.L.running_head if n % 2 else self.short_title
+        head = self.running_head if n % 2 else self.short_title
         pdf.set_xy(self.margin, 36)
         pdf.cell(self.page_w - 2 * self.margin, 10, head, align="C")
         pdf.set_xy(self.margin, self.page_h - 44)
@@ -116,6 +176,66 @@ class _Typesetter:
             self._centred(authors, width, "", 10, 12, 13)
         self.y += 18
         self.top_of_columns = self.y
+
+    def journal_title_block(self, title: str):
+        """The title in capitals in the body's size at the top of the first column, then the authors
+        (with superscript marks), affiliations, e-mails and dates in smaller type."""
+        self.top_of_columns = self.top
+        size = self.L.size
+        self._left(title.upper(), "B", size, size * 1.3)
+        self.y += size * 0.8
+        front = self.front
+        if front.authors:
+            self._marked([(a + ("," if i + 1 < len(front.authors) else ""), m)
+                          for i, (a, m) in enumerate(front.author_marks())], size)
+            self.y += size * 0.4
+        marks = len(front.affiliations) > 1 or bool(front.authors)
+        for i, aff in enumerate(front.affiliations):
+            self._marked([(aff, "")], size - 1, lead_mark=str(i + 1) if marks else "")
+        if front.emails:
+            self._left("*Corresponding author: " + ", ".join(front.emails), "", size - 1, (size - 1) * 1.3)
+        if front.dates():
+            self.y += size * 0.3
+            self._left(front.dates(), "I", size - 1, (size - 1) * 1.3)
+        self.y += size * 1.6
+
+    def _left(self, text: str, style: str, size: float, lead: float):
+        self.pdf.set_font(self.L.font, style, size)
+        for line in self._wrap(text, self.col_w, hyphenate=False):
+            self.need(lead)
+            self.pdf.set_xy(self.x0(), self.y)
+            self.pdf.cell(self.col_w, lead, " ".join(line))
+            self.y += lead
+
+    def _marked(self, items: list[tuple[str, str]], size: float, lead_mark: str = ""):
+        """Words with superscript marks (raised, smaller), wrapped to the column, left-aligned."""
+        pdf = self.pdf
+        lead = size * 1.35
+        x = self.x0()
+        self.need(lead)
+
+        def put(text: str, sup: bool):
+            nonlocal x
+            pdf.set_font(self.L.font, "", size * 0.65 if sup else size)
+            w = pdf.get_string_width(text)
+            if not sup and x + w > self.x0() + self.col_w and x > self.x0():
+                self.y += lead
+                self.need(lead)
+                x = self.x0()
+                text = text.lstrip()
+                w = pdf.get_string_width(text)
+            pdf.set_xy(x, self.y - (size * 0.35 if sup else 0))
+            pdf.cell(w + 0.01, lead, text)
+            x += w
+
+        if lead_mark:
+            put(lead_mark, True)
+        for text, mark in items:
+            for k, word in enumerate(text.split()):
+                put(("" if k == 0 and (x == self.x0() or lead_mark and x < self.x0() + 10) else " ") + word, False)
+            if mark:
+                put(mark, True)
+        self.y += lead
 
     def _centred(self, text: str, width: float, style: str, size: float, height: float, step: float):
         """``text`` wrapped to ``width``, each line centred, ``step`` points below the last."""
@@ -223,16 +343,21 @@ def _printed(paper, meta: dict) -> tuple[str, str, list[tuple[str, bool]]]:
     return title, authors, blocks
 
 
-def expected_text(paper, meta: dict) -> str:
-    """The text a generated PDF prints (title, authors, then the paper's cleaned text)."""
+def expected_text(paper, meta: dict, layout: Layout | None = None) -> str:
+    """The text a generated PDF prints (title, authors, then the paper's cleaned text); the journal
+    layout's title block prints affiliations, e-mails and dates too."""
     title, authors, blocks = _printed(paper, meta)
-    return "\n\n".join([title] + ([authors] if authors else []) + [b for b, _ in blocks])
+    if layout is not None and layout.title_block == "journal":
+        head = [title.upper()] + Front.of(paper, meta).lines()
+    else:
+        head = [title] + ([authors] if authors else [])
+    return "\n\n".join(head + [b for b, _ in blocks])
 
 
 def paper_pdf(paper, meta: dict, layout: Layout) -> bytes:
     title, authors, blocks = _printed(paper, meta)
     short = title if len(title) < 70 else title[:67].rsplit(" ", 1)[0] + " …"
-    ts = _Typesetter(layout, title, authors, short)
+    ts = _Typesetter(layout, title, authors, short, Front.of(paper, meta))
     for text, heading in blocks:
         ts.paragraph(text, heading=heading)
     return bytes(ts.pdf.output())
@@ -251,7 +376,7 @@ def generate(corpus: Path, out: Path, layout: Layout) -> list[tuple[Path, str]]:
         paper = read_paper(src, meta)
         dst = out / f"{src.stem}.pdf"
         dst.write_bytes(paper_pdf(paper, meta, layout))
-        made.append((dst, expected_text(paper, meta)))
+        made.append((dst, expected_text(paper, meta, layout)))
     return made
 
 

@@ -17,7 +17,8 @@ from .table import report as table_report
 
 GOLD = Path(__file__).resolve().parent / "gold.jsonl"
 SUMMARY_METRICS = ("hit@1", "hit@5", "hit@10", "allev@10", "mrr@10", "keyfact_recall",
-                   "citation_precision", "citation_support", "citation_validity", "abstention_accuracy", "false_abstention",
+                   "citation_precision", "citation_support", "citation_validity", "junk_citations",
+                   "abstention_accuracy", "false_abstention",
                    "answer_words_median", "latency_ms_p50", "latency_ms_p95")
 GROUP_METRICS = ("hit@5", "allev@10", "mrr@10", "keyfact_recall", "citation_precision")
 SPLITS = ("tune", "heldout")

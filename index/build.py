@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from sisterqa.ingest.blocks import BLOCKS_VERSION
 from sisterqa.ingest.chunk import ChunkSettings, chunk_paper
 from sisterqa.ingest.errors import BadPaper
 from sisterqa.ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
@@ -45,6 +46,7 @@ class BuildSettings:
             "chunk": self.chunk.to_dict(),
             "embed_context": self.embed_context,
             "bm25_tokenizer": TOKENIZER,
+            "blocks": BLOCKS_VERSION,  # what ingest.blocks stores about each block and sentence
         }
 
 
@@ -170,7 +172,13 @@ def _ingest(
 
             get_backend(backend_name).check(index_dir.root, (old or {}).get("backend"))  # before embedding
         if old and not full:
-            for key in ("embedder", "chunk", "embed_context"):
+            had = old["settings"].get("blocks")
+            if had != stored["blocks"]:
+                built = "without block kinds" if had is None else f"with block kinds version {had}"
+                report.rebuild_reason = (f"the index was built {built} (this version stores each block's and "
+                                         f"sentence's kind, version {stored['blocks']}): rebuilding everything")
+                full = True
+            for key in ("embedder", "chunk", "embed_context") if not full else ():
                 if old["settings"].get(key) != stored[key]:
                     report.rebuild_reason = (
                         f"{key} changed from {old['settings'].get(key)} to {stored[key]}: "

@@ -11,11 +11,13 @@ also writes one pack of them:
       ids.json         passage ids that do not follow "<doc_id>#<nnnn>" (normally {})
       sentences.npy    int64 (start, end) of every sentence, paper after paper
       sentvec.npy      float32 sentence vectors, the same rows
+      sentkinds.npy    uint8 each sentence's block kind (a number into ingest.blocks.KINDS), the same rows
+      blocks.npy       int64 rows (start, end, kind number) of every block, paper after paper
       bm25/<i>/        BM25 shards over the pack's passages (index/bm25.py)
 
 and the manifest records, for each paper, where it lies: ``"store": {"pack":
 name, "text": [first byte, end byte], "rows": [first passage row, end],
-"sent": [first sentence row, end]}``. A later ingest hard-links the packs of
+"sent": [first sentence row, end], "blocks": [first block row, end]}``. A later ingest hard-links the packs of
 the papers it keeps and writes a pack for the new ones only; a removed or
 changed paper's rows stay in their pack, unused, until packs are rewritten
 (``compact``: more than ``MAX_PACKS`` packs, or more unused rows than used).
@@ -37,6 +39,7 @@ from typing import Callable
 
 import numpy as np
 
+from sisterqa.ingest.blocks import KIND_CODE, sentence_codes
 from sisterqa.ingest.paper import Passage
 
 from .bm25 import SHARD_SIZE, BM25Index, BM25Shard, build_shards
@@ -75,6 +78,8 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
     # Streamed with plain writes (a header, then each paper's rows): no mapping of the whole file.
     spans_out = _npy_writer(out / "sentences.npy", "<i8", (total_s, 2))
     vecs_out = _npy_writer(out / "sentvec.npy", "<f4", (total_s, dim))
+    kinds_out = _npy_writer(out / "sentkinds.npy", "|u1", (total_s,))
+    block_rows: list[np.ndarray] = []
     rows: list[np.ndarray] = []  # one small array a paper: no million-tuple list on the heap
     n_rows = 0
     sections: dict[str, int] = {}
@@ -83,7 +88,7 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
     def papers_in_order():
         """One pass over the papers: texts, rows and sentences written, BM25 texts handed on in batches."""
         nonlocal n_rows
-        byte = sent = 0
+        byte = sent = n_blocks = 0
         texts, langs = [], []
         with open(out / "texts.bin", "wb") as tf:
             for p, n_sent in zip(papers, sent_counts):
@@ -101,13 +106,24 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
                     texts.append(bm25_text(p, passage))
                     langs.append(lang)
                 rows.append(mine)
+                spans = read_array(build, doc_id, "sentences", mmap=True) if n_sent else None
                 if n_sent:
-                    spans_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentences", mmap=True),
-                                                         "<i8").tobytes())
+                    spans_out.write(np.ascontiguousarray(spans, "<i8").tobytes())
                     vecs_out.write(np.ascontiguousarray(read_array(build, doc_id, "sentvec", mmap=True),
                                                         "<f4").tobytes())
+                blocks = _paper_blocks(build, doc_id)
+                if n_sent:
+                    kinds = (read_array(build, doc_id, "sentkinds", mmap=True)
+                             if (build / "papers" / f"{doc_id}.sentkinds.npy").exists()
+                             else sentence_codes(blocks, spans))
+                    if len(kinds) != n_sent:
+                        raise ValueError(f"{doc_id}: {len(kinds)} sentence kinds for {n_sent} sentences")
+                    kinds_out.write(np.ascontiguousarray(kinds, "|u1").tobytes())
+                block_rows.append(blocks)
                 entries[doc_id] = {"pack": name, "text": [byte, byte + len(text)],
-                                   "rows": [n_rows, n_rows + len(passages)], "sent": [sent, sent + n_sent]}
+                                   "rows": [n_rows, n_rows + len(passages)], "sent": [sent, sent + n_sent],
+                                   "blocks": [n_blocks, n_blocks + len(blocks)]}
+                n_blocks += len(blocks)
                 n_rows += len(passages)
                 byte += len(text)
                 sent += n_sent
@@ -120,10 +136,22 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
     build_shards(papers_in_order(), out / "bm25")
     spans_out.close()
     vecs_out.close()
+    kinds_out.close()
+    np.save(out / "blocks.npy", np.vstack(block_rows) if block_rows else np.zeros((0, 3), dtype=np.int64))
     np.save(out / "passages.npy", np.vstack(rows) if rows else np.zeros((0, 4), dtype=np.int64))
     (out / "sections.json").write_text(json.dumps(list(sections), ensure_ascii=False), encoding="utf-8")
     (out / "ids.json").write_text(json.dumps(odd_ids, ensure_ascii=False), encoding="utf-8")
     return entries
+
+
+def _paper_blocks(build: Path, doc_id: str) -> np.ndarray:
+    """A paper's blocks as int64 rows (start, end, kind number), from its record."""
+    try:
+        record = json.loads((build / "papers" / f"{doc_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    rows = [(int(a), int(b), KIND_CODE.get(k, KIND_CODE["other"])) for a, b, k in record.get("blocks") or ()]
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def _npy_writer(path: Path, descr: str, shape: tuple[int, int]):
@@ -166,7 +194,12 @@ class Pack:
         self.odd_ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
         self.spans = FileArray(path / "sentences.npy")
         self.vecs = FileArray(path / "sentvec.npy")
-        if self.rows.ndim != 2 or self.rows.shape[1] != 4 or len(self.spans) != len(self.vecs):
+        # packs written before block kinds have neither file (their index is rebuilt on the next ingest)
+        self.kinds = FileArray(path / "sentkinds.npy") if (path / "sentkinds.npy").exists() else None
+        self.blocks = FileArray(path / "blocks.npy") if (path / "blocks.npy").exists() else None
+        if self.rows.ndim != 2 or self.rows.shape[1] != 4 or len(self.spans) != len(self.vecs) or (
+                self.kinds is not None and len(self.kinds) != len(self.spans)) or (
+                self.blocks is not None and (self.blocks.ndim != 2 or self.blocks.shape[1] != 3)):
             raise ValueError(f"pack {self.name} is inconsistent")
         self.shards = []
         i = 0
@@ -230,6 +263,25 @@ class PackedStore:
         a, b = self.papers[i]["store"]["sent"]
         pk = self.packs[self.paper_pack[i]]
         return np.asarray(pk.spans[a:b]), np.asarray(pk.vecs[a:b])
+
+    def sentence_kinds(self, doc_id: str) -> np.ndarray:
+        """Each sentence's block kind (uint8 numbers into ingest.blocks.KINDS); prose (0) for a pack
+        written before block kinds."""
+        i = self.doc_index[doc_id]
+        a, b = self.papers[i]["store"]["sent"]
+        pk = self.packs[self.paper_pack[i]]
+        if pk.kinds is None:
+            return np.zeros(b - a, dtype=np.uint8)
+        return np.asarray(pk.kinds[a:b], dtype=np.uint8)
+
+    def blocks(self, doc_id: str) -> np.ndarray:
+        """The paper's blocks: int64 rows (start, end, kind number); none for an older pack."""
+        i = self.doc_index[doc_id]
+        pk = self.packs[self.paper_pack[i]]
+        span = self.papers[i]["store"].get("blocks")
+        if pk.blocks is None or not span:
+            return np.zeros((0, 3), dtype=np.int64)
+        return np.asarray(pk.blocks[span[0]:span[1]], dtype=np.int64)
 
     def sentence_spans(self, d: int) -> np.ndarray:
         """The sentence offsets of paper number ``d``."""

@@ -6,14 +6,15 @@
       v-<time>-<pid>/      one complete build
         manifest.json      settings, versions, papers, file sizes
         papers/<doc>.txt   cleaned text (citations quote it; the UI shows it)
-        papers/<doc>.json  metadata, sections, pages
+        papers/<doc>.json  metadata, sections, pages, blocks (start, end, kind)
         papers/<doc>.passages.jsonl   passages (offsets into the text)
         papers/<doc>.npy   the passages' vectors, reused by incremental ingest
         papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
+        papers/<doc>.sentkinds.npy   each sentence's block kind (a number into ingest.blocks.KINDS)
         papers/<doc>.boxes.npy   PDFs only: each text character's (page, x0, top, x1, bottom)
         dense.faiss        vector index over all passages, in manifest order
-        packs/<name>/      the papers' texts, passage rows, sentences, sentence vectors
-                           and BM25 shards, memory-mapped for reading (index/packs.py)
+        packs/<name>/      the papers' texts, passage rows, sentences, sentence vectors,
+                           sentence kinds, blocks and BM25 shards, memory-mapped for reading (index/packs.py)
 
 Passages are numbered in manifest order (paper after paper); that number is
 the row of ``dense.faiss`` and what ``bm25.scores`` indexes.
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sisterqa.ingest.blocks import KINDS, sentence_codes
 from sisterqa.ingest.paper import Paper, Passage
 
 from .bm25 import BM25Index, BM25Shard
@@ -231,6 +233,36 @@ class Snapshot:
             self._sentences[doc_id] = (spans, vecs)
         return self._sentences[doc_id]
 
+    def sentence_kind_codes(self, doc_id: str) -> np.ndarray:
+        """For each sentence row of ``sentences(doc_id)``, the number in ``ingest.blocks.KINDS`` of the
+        block it lies in (uint8)."""
+        if self._store is not None:
+            return self._store.sentence_kinds(doc_id)
+        key = f"sentkinds:{doc_id}"
+        if key not in self._cache:
+            path = self.path / "papers" / f"{doc_id}.sentkinds.npy"
+            if path.exists():
+                codes = read_vectors(self.path, doc_id, "sentkinds")
+            else:  # an index from before block kinds: the record's blocks, if any
+                spans, _ = self.sentences(doc_id)
+                codes = sentence_codes(self.paper(doc_id).blocks, spans)
+            self._cache[key] = np.asarray(codes, dtype=np.uint8)
+        return self._cache[key]
+
+    def sentence_kinds(self, doc_id: str) -> list[str]:
+        """For each sentence row of ``sentences(doc_id)``, the kind of the block it lies in: one of
+        ``ingest.blocks.KINDS`` (prose, heading, list, code, figure, table, equation, caption, title,
+        footnote, reference, other, fragment). Only prose and list sentences read as answers;
+        ``fragment`` is a sentence cut by a page, column or float that could not be rejoined."""
+        return [KINDS[c] if c < len(KINDS) else "other" for c in self.sentence_kind_codes(doc_id).tolist()]
+
+    def blocks(self, doc_id: str) -> list[tuple[int, int, str]]:
+        """The paper's blocks: (start, end, kind) offsets into ``paper_text(doc_id)``, in order."""
+        if self._store is not None:
+            rows = self._store.blocks(doc_id)
+            return [(int(a), int(b), KINDS[int(k)] if int(k) < len(KINDS) else "other") for a, b, k in rows]
+        return list(self.paper(doc_id).blocks)
+
     def quote_boxes(self, doc_id: str, start: int, end: int) -> list[dict]:
         """Where ``paper_text(doc_id)[start:end]`` is printed, for a PDF: [{"page", "x0", "y0", "x1", "y1"}]
         in PDF points, origin top-left, one or more per line; [] for papers without boxes."""
@@ -348,6 +380,7 @@ def paper_record(paper: Paper) -> dict:
     d = paper.meta()
     d["sections"] = [list(s) for s in paper.sections]
     d["pages"] = [list(p) for p in paper.pages]
+    d["blocks"] = [[int(a), int(b), k] for a, b, k in paper.blocks]
     return d
 
 
@@ -364,6 +397,7 @@ def paper_from_record(d: dict, text: str) -> Paper:
         year=d["year"], language=d["language"], sha256=d["sha256"], text=text,
         sections=tuple((int(a), b) for a, b in d["sections"]),
         pages=tuple((int(a), int(b)) for a, b in d["pages"]), venue=d.get("venue"),
+        blocks=tuple((int(a), int(b), str(k)) for a, b, k in d.get("blocks") or ()),
     )
 
 
@@ -383,6 +417,8 @@ def write_paper_files(
     np.save(base.with_suffix(".npy"), np.asarray(vectors, dtype=np.float32))
     np.save(f"{base}.sentences.npy", np.asarray(sentences, dtype=np.int64).reshape(-1, 2))
     np.save(f"{base}.sentvec.npy", np.asarray(sentence_vectors, dtype=np.float32))
+    # each sentence's block kind (a number into ingest.blocks.KINDS), aligned with the sentence rows
+    np.save(f"{base}.sentkinds.npy", sentence_codes(paper.blocks, sentences))
     if paper.boxes is not None:  # PDFs: where each character of the text is printed
         np.save(f"{base}.boxes.npy", np.asarray(paper.boxes, dtype=np.float32).reshape(-1, 5))
 
@@ -393,7 +429,7 @@ def paper_files(version: Path, doc_id: str) -> list[Path]:
         base.with_suffix(".txt"), base.with_suffix(".json"),
         Path(f"{base}.passages.jsonl"), base.with_suffix(".npy"),
         Path(f"{base}.sentences.npy"), Path(f"{base}.sentvec.npy"),
-    ] + ([Path(f"{base}.boxes.npy")] if Path(f"{base}.boxes.npy").exists() else [])
+    ] + [Path(f"{base}.{kind}.npy") for kind in ("sentkinds", "boxes") if Path(f"{base}.{kind}.npy").exists()]
 
 
 def link_paper_files(old: Path, build: Path, doc_id: str) -> None:
@@ -419,7 +455,7 @@ def read_passages(version: Path, doc_id: str) -> list[Passage]:
 
 
 def read_vectors(version: Path, doc_id: str, kind: str = "", mmap: bool = False) -> np.ndarray:
-    """A paper's stored array: passage vectors (kind ""), "sentences", "sentvec" or "boxes".
+    """A paper's stored array: passage vectors (kind ""), "sentences", "sentvec", "sentkinds" or "boxes".
 
     ``mmap`` maps the file instead of reading it (copy-on-write): the array stays
     valid after the file is deleted, and pages are read only when used.

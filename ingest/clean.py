@@ -49,15 +49,64 @@ def _rejoin_hyphen(m: re.Match) -> str:
     return f"{left}{right}"
 
 
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def _code_parts(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into (is a fenced code block, piece) in order; the fences stay in their piece."""
+    parts: list[tuple[bool, list[str]]] = []
+    fence = None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            fence = m.group(1)
+            parts.append((True, [line]))
+            continue
+        if fence is not None:
+            parts[-1][1].append(line)
+            if m and m.group(1) == fence:
+                fence = None
+            continue
+        if not parts or parts[-1][0]:
+            parts.append((False, []))
+        parts[-1][1].append(line)
+    return [(code, "\n".join(lines)) for code, lines in parts]
+
+
 def clean_page(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Clean one page of raw text.
 
     Returns the cleaned text and the markdown headings found in it as
-    (offset of the heading line, level) pairs.
+    (offset of the heading line, level) pairs. Fenced code blocks (```) are kept as written.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\f", "\n\n")
     text = _CONTROL.sub("", text)
+    parts = _code_parts(text)
+    if len(parts) > 1 or parts and parts[0][0]:
+        pieces = []
+        for code, piece in parts:
+            piece = "\n".join(ln.rstrip() for ln in piece.split("\n")).strip("\n") if code else _clean_text(piece)
+            if piece.strip():
+                pieces.append(piece)
+        text = "\n\n".join(pieces)
+    else:
+        text = _clean_text(text)
+    headings: list[tuple[int, int]] = []
+    out: list[str] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.startswith("\x00"):
+            level = int(line[1])
+            line = line[2:].strip()
+            headings.append((pos, level))
+        out.append(line)
+        pos += len(line) + 1
+    return "\n".join(out), headings
+
+
+def _clean_text(text: str) -> str:
+    """The cleaning rules over text that is not code; heading lines keep a marker (NUL, level)."""
     text = _SCHEME_LINK.sub(r"\1", text)
     text = _SPLIT_LAST_LETTER.sub(r"\1\2", text)
     lines = [line.rstrip() for line in text.split("\n")]
@@ -73,15 +122,4 @@ def clean_page(text: str) -> tuple[str, list[tuple[int, int]]]:
     text = _HYPHEN_BREAK.sub(_rejoin_hyphen, text)
     text = _SPLIT_PARAGRAPH.sub(r"\1 ", text)
     text = _SPLIT_LONG_LINE.sub(r"\1 ", text)
-    text = _BLANK_RUNS.sub("\n\n", text).strip("\n")
-    headings: list[tuple[int, int]] = []
-    out: list[str] = []
-    pos = 0
-    for line in text.split("\n"):
-        if line.startswith("\x00"):
-            level = int(line[1])
-            line = line[2:].strip()
-            headings.append((pos, level))
-        out.append(line)
-        pos += len(line) + 1
-    return "\n".join(out), headings
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")

@@ -21,6 +21,8 @@ class Paper:
     sections: tuple[tuple[int, str], ...] = ()  # (start offset, heading path)
     pages: tuple[tuple[int, int], ...] = ()  # (start offset, page number); empty for text files
     venue: str | None = None
+    # (start, end, kind) of each block of ``text``, in order (ingest.blocks: KINDS); () when unknown
+    blocks: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, hash=False, repr=False)
     # PDFs only: where each character of ``text`` is printed (ingest.pdf), the page count, reading warnings
     boxes: object = field(default=None, compare=False, hash=False, repr=False)
     page_count: int | None = field(default=None, compare=False, hash=False)
@@ -33,6 +35,12 @@ class Paper:
     def page_at(self, offset: int) -> int | None:
         """The page number holding ``offset``, or None for papers without pages."""
         return _value_at(self.pages, offset, None)
+
+    def kind_at(self, offset: int) -> str:
+        """The kind of the block holding ``offset`` (ingest.blocks.KINDS; "prose" without blocks)."""
+        from .blocks import kind_at
+
+        return kind_at(self.blocks, offset)
 
     def meta(self) -> dict:
         """The paper's metadata without its text (what manifests and `docs` show)."""

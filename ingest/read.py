@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from .blocks import text_blocks, with_headings
 from .clean import clean_page
 from .errors import BadPaper
 from .language import detect_language
@@ -78,18 +79,23 @@ def read_paper(
         raise BadPaper(path, "contains no text after cleaning")
     rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     year = meta.get("year")
+    sections = tuple(find_sections(text, md_headings))
+    title = meta.get("title") or _guess_title(text) or path.stem
+    blocks = text_blocks(text, {o for o, _ in sections}, markdown=path.suffix.lower() == ".md",
+                         title=title)
     return Paper(
         doc_id=doc_id or doc_id_for(path),
         path=rel if not rel.startswith("..") else str(path.resolve()),
-        title=meta.get("title") or _guess_title(text) or path.stem,
+        title=title,
         authors=tuple(meta.get("authors") or ()),
         year=int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None,
         language=meta.get("language") or detect_language(text),
         sha256=raw.sha256,
         text=text,
-        sections=tuple(find_sections(text, md_headings)),
+        sections=sections,
         pages=tuple(pages),
         venue=meta.get("venue"),
+        blocks=tuple(blocks),
     )
 
 
@@ -101,6 +107,8 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
         raise BadPaper(path, "contains no text after cleaning")
     rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     year = meta.get("year") or pdf.year
+    sections = tuple(find_sections(text, [(o, 1 if is_top_heading(text[o:].split("\n", 1)[0]) else lvl)
+                                          for o, lvl in pdf.headings]))
     return Paper(
         doc_id=doc_id or doc_id_for(path),
         path=rel if not rel.startswith("..") else str(path.resolve()),
@@ -111,11 +119,11 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
         language=meta.get("language") or detect_language(text),
         sha256=raw.sha256,
         text=text,
-        sections=tuple(find_sections(text, [(o, 1 if is_top_heading(text[o:].split("\n", 1)[0]) else lvl)
-                                            for o, lvl in pdf.headings])),
+        sections=sections,
         pages=tuple(pdf.pages),
         venue=meta.get("venue"),
         boxes=pdf.boxes,
+        blocks=tuple(with_headings(text, pdf.blocks, (o for o, _ in sections))),
         page_count=pdf.page_count,
         warnings=tuple(pdf.warnings),
     )
@@ -125,13 +133,15 @@ def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_M
     """What ingest reads from one file, without indexing it (``sisterqa read --json``).
 
     ``{"path", "title", "authors", "year", "language", "pages", "sections": [{"title", "page"}],
-    "text", "warnings", "error"}``; ``error`` is null or the one-line reason the file is refused.
+    "text", "warnings", "error", "blocks": [{"kind", "start", "end", "page"}]}``; ``error`` is null or
+    the one-line reason the file is refused; ``blocks`` are the text's blocks in order (offsets into
+    ``text``, kinds as ingest.blocks.KINDS).
     """
     path = Path(path)
     shown = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     out = {"path": shown if not shown.startswith("..") else str(path.resolve()), "title": None,
            "authors": [], "year": None, "language": None, "pages": None, "sections": [], "text": "",
-           "warnings": [], "error": None}
+           "warnings": [], "error": None, "blocks": []}
     try:
         try:
             meta = read_metadata(path.parent).get(path.name, {})
@@ -146,5 +156,6 @@ def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_M
         pages=paper.page_count if paper.page_count is not None else (len({n for _, n in paper.pages}) or None),
         sections=[{"title": s.split(" › ")[-1], "page": paper.page_at(o)} for o, s in paper.sections],
         text=paper.text, warnings=list(paper.warnings),
+        blocks=[{"kind": k, "start": a, "end": b, "page": paper.page_at(a)} for a, b, k in paper.blocks],
     )
     return out
