@@ -113,6 +113,8 @@ def ingest(ctx, paths, index_dir, full, embedder, backend, replace):
         sys.exit(1)
     if report.rebuild_reason:
         click.echo(_plain(report.rebuild_reason), err=True)
+    for path, warning in report.warnings:
+        click.echo(f"warning: {_plain(_shown_path(path, s.root))}: {_plain(warning)}", err=True)
     for path, reason in report.failed:
         click.echo(f"error: {_plain(_shown_path(path, s.root))}: {_plain(reason)}", err=True)
     for path, message in report.copies:
@@ -691,14 +693,18 @@ def bench(as_json, quick, sizes, repeats, out, only, sessions, e2e_sizes, e2e_ba
 @index_dir_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
               help="Port of the web app.")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default serves this machine only; 0.0.0.0 serves every "
+                   "network it is on, to anyone who can reach it (there are no accounts).")
 @click.pass_context
-def ui(ctx, index_dir, port):
+def ui(ctx, index_dir, port, address):
     """Start the chat app (Streamlit) and print its address.
 
     \b
     Example:
-      sisterqa ui                       # then open http://localhost:8501
+      sisterqa ui                       # then open http://127.0.0.1:8501 (this machine only)
       sisterqa ui --port 8600 --index-dir /data/sisterqa-index
+      sisterqa ui --address 0.0.0.0     # share it on the network: anyone there can ask and upload
     """
     import os
     import subprocess
@@ -713,11 +719,15 @@ def ui(ctx, index_dir, port):
     max_mb = 2 * max(1, -(-s.build.max_bytes // (1024 * 1024)))
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
+        "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
         "--server.maxUploadSize", str(max_mb), "--client.showErrorDetails", "none",
         "--client.toolbarMode", "minimal", "--theme.base", "light",
     ]
-    click.echo(f"sisterqa ui: http://localhost:{port} (index {s.index_dir}; Ctrl+C stops it)", err=True)
+    shown = f"[{address}]" if ":" in address else address
+    where = ("this machine only" if address in ("127.0.0.1", "localhost", "::1")
+             else "anyone who can reach this address can ask and upload: there are no accounts")
+    click.echo(f"sisterqa ui: http://{shown}:{port} ({where}; index {s.index_dir}; Ctrl+C stops it)", err=True)
     try:
         sys.exit(subprocess.call(cmd, env=env))
     except KeyboardInterrupt:

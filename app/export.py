@@ -37,6 +37,28 @@ def md_text(text: str) -> str:
     return _MD_INLINE.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
+_BODY_SPECIAL = re.compile(r"([<>\[\]$])")
+_MARKER = re.compile(r"\[(\d+)\](?!\()")
+
+
+def body_markdown(text: str) -> str:
+    """An answer's text for a Markdown file: its own markup (``**label**``, ``_(Indonesian)_``, ``- ``
+    lists, ``[n]`` markers) kept, and everything a paper (or an LLM) put in it shown as text: raw HTML
+    (``<script>``, ``<img onerror>``), link and image syntax (``[x](javascript:…)``, ``![t](http://…)``)
+    and autolinks escaped, so a Markdown renderer with raw HTML on still shows the characters."""
+    out = _MARKER.sub("\x02\\1\x03", (text or "").replace("\\", "\\\\"))
+    out = _BODY_SPECIAL.sub(r"\\\1", out)
+    return out.replace("\x02", "[").replace("\x03", "]")
+
+
+def fenced(code: str, info: str = "") -> str:
+    """``code`` in a code fence longer than any run of backticks inside it (a title holding ```
+    cannot close the fence and let what follows it be rendered)."""
+    runs = [len(m) for m in re.findall(r"`+", code)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}{info}\n{code}{'' if code.endswith(chr(10)) else chr(10)}{fence}\n"
+
+
 def reference_entry(c: dict, meta: dict) -> str:
     """One numbered reference: ``1. Surname, I. (2024). **Title**. Venue. Section: …, p. 3.`` then the quote.
 
@@ -78,7 +100,7 @@ def answer_markdown(answer, snapshot, heading: str = "References", level: int = 
     out = []
     if with_question:
         out.append(f"{h} {md_text(answer.question)}\n")
-    out.append((answer.text or "").strip() + "\n")
+    out.append(body_markdown((answer.text or "").strip()) + "\n")
     if getattr(answer, "notice", None):
         out.append(f"_Note: {md_text(answer.notice)}_\n")
     cites = _citation_dicts(answer)
@@ -88,7 +110,7 @@ def answer_markdown(answer, snapshot, heading: str = "References", level: int = 
         if with_bibtex:
             docs = list(dict.fromkeys(c["doc_id"] for c in cites))
             out.append(f"{h}# BibTeX\n")
-            out.append("```bibtex\n" + bibtex([_meta(snapshot, d) for d in docs]) + "```\n")
+            out.append(fenced(bibtex([_meta(snapshot, d) for d in docs]), "bibtex"))
     return "\n".join(out)
 
 
@@ -100,7 +122,7 @@ def conversation_markdown(answers: list, snapshot, title: str = "sisterqa conver
     docs = list(dict.fromkeys(c.doc_id for a in answers for c in a.citations))
     if docs:
         out.append("## BibTeX\n")
-        out.append("```bibtex\n" + bibtex([_meta(snapshot, d) for d in docs]) + "```\n")
+        out.append(fenced(bibtex([_meta(snapshot, d) for d in docs]), "bibtex"))
     return "\n".join(out)
 
 

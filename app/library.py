@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Callable
 
 from sisterqa.index.build import IngestReport, ingest
-from sisterqa.ingest.errors import BadPaper, SisterQAError
+from sisterqa.ingest.errors import BadPaper, SisterQAError, public_error
 from sisterqa.ingest.load import SUPPORTED, parse_bytes
+from sisterqa.ingest.validtext import shown_text
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -47,8 +48,9 @@ def update_index(settings, full: bool = False, progress: Progress | None = None)
     try:
         report = run_ingest(settings, full=full, progress=progress)
     except SisterQAError as e:
-        return [("error", str(e))]
+        return [("error", public_error(e))]
     msgs = [("error", f"{p}: {reason}") for p, reason in report.failed]
+    msgs += [("warning", f"{p}: {w}") for p, w in report.warnings]
     msgs += [("warning", f"{message}; Replace on the Papers page indexes it instead") for _, message in report.copies]
     if report.rebuild_reason:
         msgs.append(("info", report.rebuild_reason))
@@ -72,7 +74,7 @@ def save_paper_metadata(paper: dict, form: dict, settings) -> list[tuple[str, st
     try:
         report = run_ingest(settings)
     except SisterQAError as e:
-        return [("error", f"Saved to {file.name}, but the index was not updated: {e}")]
+        return [("error", f"Saved to {file.name}, but the index was not updated: {public_error(e)}")]
     msgs = [("success", f"Saved {fields['title']} to {file.name} (embedded again: {report.embedded} "
                         "passages)")]
     msgs += [("warning", f"{path}: {reason}") for path, reason in report.failed]
@@ -89,9 +91,13 @@ def upload_messages(outcome) -> list[tuple[str, str]]:
     every file of the batch that was refused, before or during indexing.
     """
     msgs = []
+    warned: dict[str, list[str]] = {}
+    for path, warning in getattr(outcome.report, "warnings", None) or []:
+        warned.setdefault(str(Path(path).resolve()), []).append(warning)
     for name, path in outcome.added:
         saved = Path(path).name
         msgs.append(("success", f"Added {name}" if saved == name else f"Added {name} (saved as {saved})"))
+        msgs += [("warning", f"{name}: {w}") for w in warned.get(str(Path(path).resolve()), [])]
     for name, reason in outcome.rejected:
         msgs.append(("error", f"{name}: {reason}"))
     for name, message in outcome.copies:
@@ -252,17 +258,24 @@ def add_uploads(
     corpus_dir = root / settings.corpus_dir  # relative folders are the project root's
     index_dir = root / settings.index_dir
     out = UploadOutcome()
-    known = _corpus_hashes(corpus_dir)
-    known.update({k: v for k, v in _indexed_hashes(index_dir, root).items() if k not in known})
+    indexed = _indexed_hashes(index_dir, root)
+    in_corpus = _corpus_hashes(corpus_dir)  # saved earlier, perhaps not indexed yet (another ingest ran)
+    known: dict[str, Path] = {}  # this batch's files
     saved: dict[str, tuple[str, Path]] = {}  # resolved path -> (upload name, path)
+    earlier: set[str] = set()  # saved by an earlier upload: indexed now, never removed here
     for name, data in files:
-        shown = name or "(no name)"
+        shown = shown_text(name or "") or "(no name)"
         try:
             check_upload(safe_filename(name), data, settings.build.max_bytes)
             digest = _sha(data)
-            if digest in known:
-                raise BadPaper(shown, f"is already in the corpus (same content as {known[digest].name})")
-            path = save_upload(corpus_dir, name, data)
+            if digest in indexed or digest in known:
+                same = (indexed.get(digest) or known[digest]).name
+                raise BadPaper(shown, f"is already in the corpus (same content as {same})")
+            if digest in in_corpus:  # saved before, not indexed yet: index that copy now
+                path = in_corpus[digest]
+                earlier.add(str(path.resolve()))
+            else:
+                path = save_upload(corpus_dir, name, data)
         except BadPaper as e:
             out.rejected.append((shown, e.reason))
             continue
@@ -277,7 +290,7 @@ def add_uploads(
         report = run_ingest(settings, progress=progress, embedder=embedder)
     except SisterQAError as e:
         out.interrupted = [(shown, str(path)) for shown, path in saved.values()]
-        out.error = str(e)
+        out.error = public_error(e)  # no index path or pid for a chat user
         return out
     out.report = report
     failed_ours = set()
@@ -290,7 +303,8 @@ def add_uploads(
         key = str(Path(path).resolve())
         if key in saved:
             shown, p = saved[key]
-            p.unlink(missing_ok=True)
+            if key not in earlier:
+                p.unlink(missing_ok=True)
             out.rejected.append((shown, reason))
             failed_ours.add(key)
         else:

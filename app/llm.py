@@ -32,6 +32,7 @@ import numpy as np
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 from sisterqa.ingest.errors import SisterQAError
+from sisterqa.ingest.instructions import is_instruction
 from sisterqa.ingest.language import LANGUAGES, detect_language
 from sisterqa.ingest.sentences import split_sentences
 
@@ -283,6 +284,8 @@ class LLMAnswerer:
                 if k not in done:
                     hit = sent[k - 1]
                     qa, qb = best_sentence(hit, sentence_plain, vec, snapshot, self.prompt.lexical_weight)
+                    if qb <= qa:
+                        return ""  # the passage holds nothing quotable for it
                     key = (hit.passage.doc_id, qa, qb)
                     if key not in numbers:
                         numbers[key] = len(numbers) + 1
@@ -335,11 +338,14 @@ def best_sentence(hit: Hit, claim: str, claim_vec: np.ndarray | None, snapshot: 
             b -= 1
         return a, b
     terms = content_terms(claim)
-    best, best_score = None, -1e9
+    best, best_score, spoken_to_ai = None, -1e9, False
     for idx in inside:
         a, b = int(spans[idx, 0]), int(spans[idx, 1])
         s = text[a:b]
         if not s.strip():
+            continue
+        if is_instruction(s):  # text that speaks to an AI is never quoted (issue 24)
+            spoken_to_ai = True
             continue
         score = float(vecs[idx] @ claim_vec) if claim_vec is not None else 0.0
         if terms:
@@ -348,6 +354,8 @@ def best_sentence(hit: Hit, claim: str, claim_vec: np.ndarray | None, snapshot: 
             score -= 1.0  # a heading or fragment: only if nothing better
         if score > best_score:
             best, best_score = (a, b), score
+    if best is None and spoken_to_ai:
+        return p.start, p.start  # nothing else to quote: the marker is dropped
     return best if best else (p.start, p.end)
 
 

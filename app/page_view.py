@@ -4,7 +4,8 @@
 index's ``papers/<doc>.boxes.npy``); ``render_page`` draws that page with the boxes marked, and
 ``render_band`` the part of it around the quote, so that the highlight is on screen as soon as
 the page view opens (a phone included); ``page_html`` is the view itself: the band or the whole
-page at a zoom, the whole page scrolled to the quote.
+page at a zoom, the whole page scrolled to the quote; every drawing is done in the sandbox worker
+under a memory cap (``SISTERQA_PDF_MEMORY_MB``).
 """
 
 from __future__ import annotations
@@ -44,15 +45,36 @@ def citation_pages(answer, snapshot, root: Path) -> dict[int, PageShot]:
     return out
 
 
+MAX_HEIGHT_FACTOR = 4  # a page is drawn at most 4 × its width tall (a 1 × 14,400-point page stays small)
+
+
+def _in_worker(func: str, shot: "PageShot", *args, failed):
+    """``func`` of this module run in the sandbox worker (``ingest.sandbox``) under its memory cap and
+    a deadline: a page that cannot be drawn within them (an image of 100,000 pixels square, forms
+    drawing forms) gives ``failed(why)`` instead, and the server is never the process that ran out of
+    memory."""
+    from sisterqa.ingest import sandbox
+    from sisterqa.ingest.errors import BadPaper
+
+    try:
+        return sandbox.call(f"sisterqa.app.page_view:{func}", shot, *args, seconds=30, pool="page")
+    except sandbox.WorkerDied as e:
+        return failed(f"Page {shot.page} could not be drawn: it {e.why} to draw.")
+    except (RuntimeError, BadPaper) as e:
+        return failed(f"Page {shot.page} could not be drawn ({str(e)[:120]}).")
+
+
 def _highlighted(shot: PageShot, width_px: int):
-    """(the page as a PIL image ``width_px`` wide with the quote marked, points → pixels scale)."""
+    """(the page as a PIL image ``width_px`` wide with the quote marked, points → pixels scale);
+    only ever called in the sandbox worker."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
     doc = pdfium.PdfDocument(shot.pdf)
     try:
         page = doc[shot.page - 1]
-        scale = width_px / page.get_width()
+        w, h = max(1.0, page.get_width()), max(1.0, page.get_height())
+        scale = min(width_px / w, MAX_HEIGHT_FACTOR * width_px / h)
         image = page.render(scale=scale).to_pil().convert("RGBA")
         page.close()
     finally:
@@ -73,13 +95,24 @@ def _png(image) -> bytes:
 
 @functools.lru_cache(maxsize=32)
 def render_page(shot: PageShot, width_px: int = 900) -> bytes:
-    """The page as a PNG ``width_px`` wide, each rectangle of the quote filled in translucent yellow."""
+    """The page as a PNG ``width_px`` wide, each rectangle of the quote filled in translucent yellow
+    (drawn in the sandbox worker)."""
+    return _in_worker("draw_page", shot, width_px, failed=lambda why: _notice(why, width_px))
+
+
+def draw_page(shot: PageShot, width_px: int = 900) -> bytes:
+    """``render_page``'s drawing, in the process that calls it (the sandbox worker)."""
     return _png(_highlighted(shot, width_px)[0])
 
 
 @functools.lru_cache(maxsize=256)
 def page_height(shot: PageShot) -> float:
-    """The cited page's height in points."""
+    """The cited page's height in points (read in the sandbox worker; 0 when it cannot be)."""
+    return _in_worker("read_page_height", shot, failed=lambda why: 0.0)
+
+
+def read_page_height(shot: PageShot) -> float:
+    """``page_height``'s reading, in the process that calls it (the sandbox worker)."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(shot.pdf)
@@ -105,7 +138,14 @@ def render_band(shot: PageShot, width_px: int = 2000, above: float = 0.06, below
                 min_height: float = 0.22) -> tuple[bytes, float, float]:
     """The part of the page around the quote (a little above it, some lines below it; the quote's
     column of a two-column page, so that it reads at the width of a phone): (PNG, top, bottom)
-    with top and bottom as fractions of the page's height."""
+    with top and bottom as fractions of the page's height (drawn in the sandbox worker)."""
+    return _in_worker("draw_band", shot, width_px, above, below, min_height,
+                      failed=lambda why: (_notice(why, width_px), 0.0, 1.0))
+
+
+def draw_band(shot: PageShot, width_px: int, above: float, below: float,
+              min_height: float) -> tuple[bytes, float, float]:
+    """``render_band``'s drawing, in the process that calls it (the sandbox worker)."""
     image, scale = _highlighted(shot, width_px)
     top, bottom = quote_span(shot, image.height / scale)
     a, b = max(0.0, top - above), min(1.0, bottom + below)
@@ -135,3 +175,23 @@ def page_html(url: str, top: float = 0.0, zoom: int = 100, whole: bool = True, a
     return (f'<div class="sq-pagebox{" sq-whole" if whole else ""}"><div class="sq-pageinner" '
             f'style="width: {int(zoom)}%">{mark}<img src="{html.escape(url, quote=True)}" '
             f'alt="{html.escape(alt, quote=True)}" loading="lazy"></div></div>')
+
+
+def _notice(text: str, width_px: int) -> bytes:
+    """A small PNG with ``text`` on it, in place of a page that could not be drawn."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width_px, 120), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) > 90:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}".strip()
+    lines.append(line)
+    for i, ln in enumerate(lines[:5]):
+        draw.text((16, 16 + 18 * i), ln, fill=(120, 40, 40))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

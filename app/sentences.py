@@ -17,6 +17,7 @@ import numpy as np
 from sisterqa.index.lexicon import cognate_key
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
+from sisterqa.ingest.instructions import is_instruction
 from sisterqa.ingest.language import detect_language
 from sisterqa.ingest.normalize import normalize
 from sisterqa.ingest.sections import is_reference_section
@@ -44,13 +45,6 @@ _META = re.compile(
     r"source|sumber)\s*\d*\s*[.:]|\b(thank|grateful|gratitude|terima kasih|acknowledg\w*)\b|"
     r"^\s*(received|accepted|revised|published|diterima|corresponding author|e-?mail)\b|©|\bcopyright\b", re.I)
 _REFERENCE = re.compile(r"https?://|www\.|@|doi:|\bdoi\.org|\(\d{4}\)\.|Retrieved|Abgerufen|\bpp\.\s*\d")
-# Text in a paper that talks to an AI assistant is never an answer (nor an instruction).
-INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|"
-    r"preceding)\s+(instructions?|prompts?|messages?|directions?)|\bsystem prompt\b|"
-    r"\byou are (now )?(an? )?(ai|assistant|language model|chatbot)\b",
-    re.I,
-)
 # Section roles, from the generic names of the parts of a paper in English and Indonesian.
 SECTION_ROLES = {
     "abstract": r"abstract|abstrak|summary|ringkasan",
@@ -154,7 +148,7 @@ def quotable(sentence: str) -> bool:
     return not (words < 4 or words > 90 or _REFERENCE.search(sentence) or _is_heading(sentence)
                 or sentence.rstrip().endswith(":")  # a list's lead-in says nothing alone
                 or sentence.rstrip(" \"”’')").endswith("?")  # a paper's own (rhetorical) question answers nothing
-                or INSTRUCTION.search(sentence))
+                or is_instruction(sentence))  # ingest.instructions: by meaning, both languages (issue 24)
 
 
 def section_roles(section: str) -> dict[str, float]:

@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from sisterqa.ingest.errors import public_error  # noqa: F401 - the UI's one wording of errors
 from sisterqa.ingest.language import LANGUAGES
+from sisterqa.ingest.validtext import shown_text
 
 from .answer import short_title
 from .references import format_reference
@@ -30,9 +32,12 @@ def md_escape(text: str) -> str:
     """``text`` as literal Markdown: every markup character backslash-escaped.
 
     Raw HTML (``<script>``) then shows as its characters, ``$`` does not start
-    a formula and ``*`` does not start emphasis.
+    a formula and ``*`` does not start emphasis. Control characters (a NUL in an
+    uploaded file's name) and lone surrogates are shown as ``�``.
     """
-    return _MD_SPECIAL.sub(r"\\\1", text or "")
+    return _MD_SPECIAL.sub(r"\\\1", shown_text(text or ""))
+
+
 
 
 def cite_anchor(turn: int, n: int) -> str:
@@ -53,14 +58,18 @@ def answer_markdown(text: str, quotes: Iterable[str] = (), turn: int | None = No
     for q in sorted({" ".join(q.split()) for q in quotes if q and q.strip()}, key=len, reverse=True):
         if q in out:
             out = out.replace(q, "\x00" + md_escape(q) + "\x01")
-    # outside the escaped quotes: escape raw HTML and dollar signs
+    # outside the escaped quotes: escape raw HTML, dollar signs and link or image brackets (a title in
+    # a comparison's heading is text: ``![t](http://…)`` must not fetch anything, ``[x](javascript:…)``
+    # must not be a link); the ``[n]`` markers stay
     parts = re.split(r"(\x00[^\x01]*\x01)", out)
     fixed = []
     for part in parts:
         if part.startswith("\x00"):
             fixed.append(part[1:-1])
         else:
-            fixed.append(re.sub(r"(?<!\\)([$<>])", r"\\\1", part))
+            part = re.sub(r"\[(\d+)\](?!\()", "\x02\\1\x03", shown_text(part).replace("\\", "\\\\"))
+            part = re.sub(r"([$<>\[\]])", r"\\\1", part)
+            fixed.append(part.replace("\x02", "[").replace("\x03", "]"))
     marker = (r":blue[**[\1]**]" if turn is None
               else r"[**\[\1\]**](#sq-cite-" + str(int(turn)) + r"-\1)")
     return re.sub(r"(?<![\\\w])\[(\d+)\](?!\()", marker, "".join(fixed))

@@ -16,6 +16,15 @@ Per file, ``ingest.pdf.read_pdf`` on the bytes, and:
 
 ``pdftotext`` (GPL, Debian's poppler-utils) is used only here, as a reference; without it the
 glued-word share is not measured.
+
+``--hostile`` is another section: it builds the hostile files of ``eval/hostile.py`` (decompression
+bombs in every spelling, millions of characters on a page, forms drawing forms, broken page trees,
+text that is not valid Unicode …) in DIR and reads each in a child process as ingest reads it, then
+draws the page of each that was read as the chat's page view does, reporting for each its outcome
+(the one-line refusal, or what was read), the seconds and the peak memory (the larger of the child
+and its sandbox worker):
+
+    python -m sisterqa.eval.pdfstress /tmp/hostile --hostile [--json] [--scale 0.1]
 """
 
 from __future__ import annotations
@@ -124,14 +133,111 @@ def run(folder: Path, limit: int | None = None, progress=lambda m: None) -> dict
     return {"summary": summarise(rows), "files": rows}
 
 
+# ---------------------------------------------------------------- hostile files (issue 24)
+
+
+def _read_one(path: str, what: str) -> None:
+    """In a child process: read one file as ingest does (``what`` = ``read``) or draw its first page as
+    the chat's page view does (``page``); print one JSON line with the outcome."""
+    from sisterqa.ingest.errors import BadPaper
+
+    t0 = time.perf_counter()
+    out: dict = {"error": None}
+    try:
+        if what == "page":
+            from sisterqa.app.page_view import PageShot, render_page
+
+            out["png_bytes"] = len(render_page(PageShot(path, 1, ((72.0, 700.0, 300.0, 720.0),))))
+        else:
+            from sisterqa.ingest.read import read_paper
+
+            paper = read_paper(Path(path))
+            out.update(chars=len(paper.text), pages=paper.page_count, warnings=list(paper.warnings))
+    except BadPaper as e:
+        out["error"] = e.reason
+    except Exception as e:  # noqa: BLE001 - what a stress run is for
+        out["error"] = f"crash: {type(e).__name__}: {e}"
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    from sisterqa.ingest import sandbox
+
+    # the sandbox worker's peak (it read the PDF or drew the page); None when it died at its memory cap
+    out["worker_peak_mb"] = round(sandbox.peak_mb("page" if what == "page" else "pdf"), 1) or None
+    print(json.dumps(out))
+
+
+def measure_child(path: Path, what: str = "read", timeout: float = 600, env: dict | None = None) -> dict:
+    """Read (or draw) ``path`` in a child process: its outcome, wall seconds and peak memory (MB)."""
+    import os
+
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: measure each in a fresh grandchild
+    code = ("import json, resource, subprocess, sys; "
+            "p = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=%r); "
+            "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
+            "print(json.dumps({'stdout': p.stdout, 'stderr': p.stderr[-2000:], 'rc': p.returncode, 'peak_mb': peak}))"
+            % timeout)
+    cmd = [sys.executable, "-c", code, sys.executable, "-m", "sisterqa.eval.pdfstress", "--one", what, str(path)]
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 30,
+                           env={**os.environ, **(env or {})})
+        outer = json.loads(r.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, json.JSONDecodeError, IndexError) as e:
+        return {"file": path.name, "what": what, "error": f"no result ({type(e).__name__})",
+                "seconds": round(time.perf_counter() - t0, 2), "peak_mb": None}
+    inner = {}
+    lines = [x for x in outer["stdout"].splitlines() if x.startswith("{")]
+    if lines:
+        inner = json.loads(lines[-1])
+    else:
+        inner = {"error": f"died (exit {outer['rc']}): {outer['stderr'].strip().splitlines()[-1:]}"}
+    return {"file": path.name, "what": what, "bytes": path.stat().st_size, **inner,
+            "peak_mb": round(outer["peak_mb"], 1)}
+
+
+def run_hostile(folder: Path, progress=lambda m: None, scale: float = 1.0) -> list[dict]:
+    """Build every hostile file of ``eval.hostile`` in ``folder``; read each in a child process (and
+    draw the page of those that read), reporting outcome, seconds and peak memory."""
+    from sisterqa.eval.hostile import FILES, build
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for h in FILES:
+        path = folder / h.name
+        path.write_bytes(build(h.name, scale))
+        progress(f"hostile {h.name}")
+        row = measure_child(path)
+        row["expect"] = h.expect
+        rows.append(row)
+        if not row.get("error"):
+            rows.append({**measure_child(path, "page"), "expect": "draw"})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
+    if argv and argv[0] == "--one":
+        _read_one(argv[2], argv[1])
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("folder", type=Path)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--hostile", action="store_true",
+                    help="Build the hostile files of eval/hostile.py in FOLDER and report, per file, how it was "
+                         "refused or read, seconds and peak memory (each read in a child process).")
+    ap.add_argument("--scale", type=float, default=1.0, help="With --hostile: shrink the bombs (0 < scale <= 1).")
     a = ap.parse_args(argv)
+    if a.hostile:
+        rows = run_hostile(a.folder, progress=lambda m: print(m, file=sys.stderr), scale=a.scale)
+        if a.json:
+            print(json.dumps({"hostile": rows}, ensure_ascii=False, indent=1))
+            return
+        for r in rows:
+            what = r.get("error") or f"read: {r.get('chars', r.get('png_bytes'))} {'chars' if 'chars' in r else 'PNG bytes'}"
+            print(f"{r['file']:28} {r['what']:5} {r['bytes']:>9} B {r.get('seconds', '-'):>7} s "
+                  f"{r['peak_mb']:>7} MB {r.get('worker_peak_mb') or '-':>7} MB  {what[:100]}")
+        return
     result = run(a.folder, a.limit, progress=lambda m: print(m, file=sys.stderr))
     if a.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -18,10 +18,12 @@ from sisterqa.ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
 from sisterqa.ingest.read import BIB_FIELDS, doc_id_for, read_metadata, read_paper
 from sisterqa.ingest.sentences import split_sentences
 
-from . import copies, packs, store
+from sisterqa.ingest.pdfguard import check_passages
+
+from . import copies, packs, refused, store
 from .bm25 import TOKENIZER
 from .embed import Embedder, embedder_id, make_embedder
-from .errors import IndexCorrupt
+from .errors import EmbedderUnavailable, IndexCorrupt
 from .store import IndexDir
 from .vectors import AUTO_EXACT_MAX, VectorIndex, resolve_kind
 
@@ -61,6 +63,7 @@ class IngestReport:
     rebuilt: list[str] = field(default_factory=list)  # same content, embedded again (--full)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     copies: list[tuple[str, str]] = field(default_factory=list)  # (path, "x.pdf is a copy of …; not indexed")
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, warning): text repaired, pages skipped
     chunks: int = 0
     embedded: int = 0  # passages embedded in this run
     seconds: float = 0.0
@@ -219,6 +222,14 @@ def _ingest(
             x for x in plan if x[3] is not None and x[3]["sha256"] == x[2] and not full
         ]
         todo = [x for x in plan if x not in unchanged]
+        # Files refused before, unchanged and under the same limits, are not read again (refused.py)
+        refused_before = refused.load(index_dir.root)
+        refused_key = refused.limits_key(settings.max_bytes)
+        refusals = {sha: r for sha, r in refused_before.items()
+                    if sha in {x[2] for x in todo} and r.get("limits") == refused_key and not full}
+        for f, rel, sha, prev in [x for x in todo if x[2] in refusals and x[3] is None]:
+            report.failed.append((str(f), f"{refusals[sha]['reason']} ({refused.AGAIN})"))
+            todo.remove((f, rel, sha, prev))
         kept_paths = {x[1] for x in plan}
         failed_paths = {p for p, _ in report.failed}
         # A file that became unreadable keeps its previous version in the index.
@@ -244,6 +255,8 @@ def _ingest(
             report.chunks = sum(p["chunks"] for p in old["papers"])
             report.version = old_version.name
             report.seconds = time.perf_counter() - t0
+            if refusals != refused_before:
+                refused.save(index_dir.root, refusals)
             return report
 
         build = index_dir.new_build()
@@ -277,15 +290,23 @@ def _ingest(
         for i, (f, rel, sha, prev) in enumerate(todo):
             progress("read", i, len(todo), rel)
             try:
+                if sha in refusals:  # refused before; kept at its previous version below
+                    raise BadPaper(f, f"{refusals[sha]['reason']} ({refused.AGAIN})")
                 paper = read_paper(
                     f, _paper_meta(f, metadata_cache), root=root, doc_id=doc_ids[rel],
                     max_bytes=settings.max_bytes,
                 )
+                passages = chunk_paper(paper, settings.chunk)
+                check_passages(f, len(passages))
+                sentences = split_sentences(paper.text) if passages else []
+                json.dumps(paper.meta(), ensure_ascii=False).encode("utf-8")  # what the manifest will hold
             except Exception as e:  # noqa: BLE001 - one odd file must never stop the others
                 reason = e.reason if isinstance(e, BadPaper) else (
                     f"could not be read as a paper ({type(e).__name__}: {e})"
                 )
                 report.failed.append((str(f), reason))
+                if sha not in refusals:
+                    refusals[sha] = refused.record(rel, reason, refused_key)
                 if prev is not None and old_version is not None:
                     try:
                         store.link_paper_files(old_version, build, prev["doc_id"])
@@ -294,39 +315,35 @@ def _ingest(
                         continue  # its previous version is damaged too: drop it
                     papers_out.append(_reused(record, prev))
                 continue
-            passages = chunk_paper(paper, settings.chunk)
+            report.warnings.extend((str(f), w) for w in paper.warnings)
             if not passages:
                 report.failed.append((str(f), "yields no passages"))
+                refusals[sha] = refused.record(rel, "yields no passages", refused_key)
                 continue
             if (msg := check.check(rel, sha, paper, prev["doc_id"] if prev else None)) is not None:
                 report.copies.append((str(f), msg))
                 continue
-            sentences = split_sentences(paper.text)
-            staged.append((paper, passages, sentences, rel, prev))
+            staged.append((paper, passages, sentences, rel, prev, f))
             total_new += len(passages) + len(sentences)
 
         done = 0
-        for paper, passages, sentences, rel, prev in staged:
+        for paper, passages, sentences, rel, prev, f in staged:
             if emb is None:
                 progress("load model", 0, 1, settings.embedder)
                 emb = make_embedder(settings.embedder)
-            texts = [embed_text(paper.title, p.section, p.text, settings.embed_context) for p in passages]
-            sent_texts = [paper.text[a:b] for a, b in sentences]
-            vecs = []
-            for j in range(0, len(texts), 8):
-                vecs.append(emb.embed_passages(texts[j:j + 8]))
-                done += len(texts[j:j + 8])
-                progress("embed", done, total_new, rel)
-            sent_vecs = []
-            for j in range(0, len(sent_texts), 32):
-                sent_vecs.append(emb.embed_passages(sent_texts[j:j + 32]))
-                done += len(sent_texts[j:j + 32])
-                progress("embed", done, total_new, rel)
-            vectors = np.vstack(vecs)
-            store.write_paper_files(
-                build, paper, passages, vectors, np.array(sentences, dtype=np.int64),
-                np.vstack(sent_vecs) if sent_vecs else np.zeros((0, vectors.shape[1]), np.float32),
-            )
+            try:
+                _embed_paper(build, paper, passages, sentences, emb, settings, rel, progress, done, total_new)
+            except (EmbedderUnavailable, IndexCorrupt, OSError):
+                raise  # not this file's fault: the model or the disk
+            except Exception as e:  # noqa: BLE001 - one file that fails to embed is that file's error
+                reason = f"could not be embedded ({type(e).__name__}: {e})"
+                report.failed.append((str(f), reason))
+                refusals[paper.sha256] = refused.record(rel, reason, refused_key)
+                for leftover in (build / "papers").glob(f"{paper.doc_id}.*"):
+                    leftover.unlink(missing_ok=True)
+                continue
+            finally:
+                done += len(passages) + len(sentences)
             papers_out.append({**paper.meta(), **_bib(_paper_meta(_abs(rel, root), metadata_cache)),
                                "chunks": len(passages)})
             report.embedded += len(passages)
@@ -346,8 +363,30 @@ def _ingest(
         final, report.chunks = finish_build(index_dir, build, papers_out, settings, emb, old, progress,
                                             old_version=old_version)
         report.version = final.name
+        if refusals != refused_before:
+            refused.save(index_dir.root, refusals)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _embed_paper(build: Path, paper, passages, sentences, emb: Embedder, settings: BuildSettings, rel: str,
+                 progress: Progress, done: int, total: int) -> None:
+    """Embed one paper's passages and sentences and write its files into ``build``."""
+    texts = [embed_text(paper.title, p.section, p.text, settings.embed_context) for p in passages]
+    sent_texts = [paper.text[a:b] for a, b in sentences]
+    vecs = []
+    for j in range(0, len(texts), 8):
+        vecs.append(emb.embed_passages(texts[j:j + 8]))
+        progress("embed", done + j + len(texts[j:j + 8]), total, rel)
+    sent_vecs = []
+    for j in range(0, len(sent_texts), 32):
+        sent_vecs.append(emb.embed_passages(sent_texts[j:j + 32]))
+        progress("embed", done + len(texts) + j + len(sent_texts[j:j + 32]), total, rel)
+    vectors = np.vstack(vecs)
+    store.write_paper_files(
+        build, paper, passages, vectors, np.array(sentences, dtype=np.int64),
+        np.vstack(sent_vecs) if sent_vecs else np.zeros((0, vectors.shape[1]), np.float32),
+    )
 
 
 def finish_build(

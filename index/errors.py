@@ -36,7 +36,12 @@ class EmbedderMismatch(SisterQAError):
 
 
 class IngestLocked(SisterQAError):
-    """Another ingest holds the index directory's lock."""
+    """Another ingest holds the index directory's lock.
+
+    ``public`` says so without the index's path or the holder's pid: what a chat user is shown."""
+
+    public = ("another ingest is running (an upload, “Update the index” or `sisterqa ingest`); "
+              "wait for it to finish, then use “Update the index”")
 
 
 class EmbedderUnavailable(SisterQAError):

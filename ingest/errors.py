@@ -18,3 +18,9 @@ class BadPaper(SisterQAError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+def public_error(e: Exception) -> str:
+    """An error as a chat user is shown it: without paths and process ids where the error has a
+    public wording (another ingest running)."""
+    return getattr(e, "public", None) or str(e)

@@ -46,9 +46,9 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
         raise BadPaper(path, f"cannot be read ({e.strerror or e})") from e
     pdf = None
     if path.suffix.lower() == ".pdf":
-        from .pdf import read_pdf
+        from .pdfguard import read_pdf_bounded
 
-        pdf = read_pdf(path, data)
+        pdf = read_pdf_bounded(path, data)  # in the sandbox worker, under its memory cap
         pages = tuple(pdf.page_texts)
     else:
         pages = parse_bytes(path, data, max_bytes)
@@ -61,9 +61,9 @@ def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     _check_type(path)
     _check_size(path, len(data), max_bytes)
     if path.suffix.lower() == ".pdf":
-        from .pdf import read_pdf
+        from .pdfguard import read_pdf_bounded
 
-        pages = tuple(read_pdf(path, data).page_texts)
+        pages = tuple(read_pdf_bounded(path, data).page_texts)
     else:
         pages = ((None, _decode_text(path, data)),)
     if not any(t.strip() for _, t in pages):

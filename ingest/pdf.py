@@ -28,21 +28,22 @@ Every character of the text keeps its box (page, x0, top, x1, bottom in PDF
 points, origin top-left; page 0 for spaces and breaks this module made), so a
 citation can be shown where it is printed.
 
-Limits, each a one-line reason (``BadPaper``): pages (``max_pages``), seconds
-per file (``time_limit_s``), decompressed stream bytes (``max_stream_bytes``).
-One page that fails becomes a warning naming it; pages without text are named.
+Limits, each a one-line reason (``BadPaper``), kept in ``ingest.pdfguard``: pages
+(``max_pages``), seconds per file (``time_limit_s``), inflated stream bytes across every filter
+layer and spelling (``max_stream_bytes``), characters on a page and in a file (checked as each page's
+characters are counted, before any is read). Characters that are not valid text are dropped and
+counted. One page that fails becomes a warning naming it; pages without text are named; a PDF none of
+whose pages loads is named by what is wrong with its page tree.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import time
 import unicodedata
-import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,18 +51,16 @@ import numpy as np
 from .blocks import (CAPTION_LOOSE, KINDS, code_score, finish_blocks, front_kind, is_author_list, is_body_start,
                      is_caption, is_code, is_equation, is_figure_text, is_keywords, list_marker, numeric_run,
                      numeric_share, word_share)
+from . import pdfguard
 from .errors import BadPaper
-
-MAX_PAGES = 2000  # SISTERQA_MAX_PDF_PAGES
-TIME_LIMIT_S = 120.0  # SISTERQA_PDF_TIME_LIMIT_S: seconds per file
-MAX_STREAM_MB = 512  # SISTERQA_MAX_PDF_STREAM_MB: all compressed streams, inflated
+from .pdfguard import MAX_PAGES, MAX_STREAM_MB, TIME_LIMIT_S, check_streams  # noqa: F401
 
 
 def limits() -> tuple[int, float, int]:
-    """(pages, seconds, inflated stream bytes): the defaults, or the SISTERQA_* variables."""
-    return (int(os.environ.get("SISTERQA_MAX_PDF_PAGES", MAX_PAGES)),
-            float(os.environ.get("SISTERQA_PDF_TIME_LIMIT_S", TIME_LIMIT_S)),
-            int(float(os.environ.get("SISTERQA_MAX_PDF_STREAM_MB", MAX_STREAM_MB)) * 1024 * 1024))
+    """(pages, seconds, inflated stream bytes): the defaults, or the SISTERQA_* variables (ingest.pdfguard)."""
+    lim = pdfguard.limits()
+    return lim.pages, lim.seconds, lim.stream_bytes
+
 
 HYPHENS = "-\u00ad\u2010\ufffe\u0002"
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
@@ -117,41 +116,6 @@ class PdfText:
     blocks: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, kind): ingest.blocks
 
 
-# ---------------------------------------------------------------- limits
-
-
-def check_streams(path, data: bytes, limit: int) -> None:
-    """Refuse a PDF whose compressed streams inflate past ``limit`` bytes in total (a decompression bomb)."""
-    total = 0
-    for m in re.finditer(rb"/FlateDecode", data):
-        start = data.find(b"stream", m.end())
-        if start < 0:
-            break
-        start += 6
-        if data[start:start + 2] == b"\r\n":
-            start += 2
-        elif data[start:start + 1] in (b"\n", b"\r"):
-            start += 1
-        d = zlib.decompressobj()
-        chunk = data[start:start + (1 << 16)]
-        pos = start
-        try:
-            while chunk and not d.eof:
-                total += len(d.decompress(chunk, max(1, limit - total + 1)))
-                while d.unconsumed_tail and total <= limit:
-                    total += len(d.decompress(d.unconsumed_tail, max(1, limit - total + 1)))
-                if total > limit:
-                    break
-                pos += len(chunk)
-                chunk = data[pos:pos + (1 << 16)]
-        except zlib.error:
-            continue  # not a plain flate stream here (PDFium decides what it is)
-        if total > limit:
-            raise BadPaper(
-                path, f"has compressed streams that inflate past {limit // (1024 * 1024)} MB "
-                "(a decompression bomb?); raise SISTERQA_MAX_PDF_STREAM_MB if it is genuine")
-
-
 # ---------------------------------------------------------------- characters → lines
 
 
@@ -177,8 +141,9 @@ def _page_lines(page, number: int) -> tuple[list[Line], bool]:
                 elif 0xD800 <= u <= 0xDBFF and i + 1 < n and 0xDC00 <= units[i + 1] <= 0xDFFF:
                     chars.append(chr(0x10000 + ((u - 0xD800) << 10) + (units[i + 1] - 0xDC00)))
                 else:
-                    chars.append("\ufffd" if 0xD800 <= u <= 0xDFFF else chr(u))
+                    chars.append(chr(u))  # a lone surrogate: made valid (and counted) by pdfguard below
             text = "".join(chars)
+        text = pdfguard.page_text(text, number)  # the page and file budgets, checked before any is read
         rect = raw.FS_RECTF()
         lines: list[Line] = []
         cur: list = []
@@ -497,7 +462,7 @@ def _classify(pages: list[list[Line]], body: float) -> None:
             t = ln.text.strip()
             words = t.split()
             cls = "prose"
-            if ln.mono >= 0.6 and any(c.isalnum() for c in t):
+            if ln.mono >= 0.6 and any(c.isalnum() for c in t) and not _inline_code_in_prose(ln, t, words):
                 cls = "code"  # typewriter type: listings and program output
             elif ln.region == "table":
                 cls = "caption" if is_caption(t) else "table"
@@ -559,6 +524,12 @@ def _classify(pages: list[list[Line]], body: float) -> None:
                 ln.cls = "code"
                 if ln.kind == "heading":
                     ln.kind = "body"
+
+
+def _inline_code_in_prose(ln: Line, t: str, words: list[str]) -> bool:
+    """A line of a paragraph with a few words in typewriter type ("black, white, red, green, and blue.
+    However, cus-"): part of it is roman, it reads as words and carries no sign of code."""
+    return ln.mono < 0.9 and len(words) >= 6 and word_share(t) >= 0.8 and code_score(t) < 2 and not is_code(t)
 
 
 # ---------------------------------------------------------------- lines → paragraphs
@@ -779,6 +750,9 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter):
                 emit_heading(heading_run)
                 heading_run = []
             cls = ln.cls
+            if para and cls == "code" and para_kind == "prose" and not _ends(para[-1]) \
+                    and _display_in_sentence(body_lines, ln):
+                cls = "prose"  # "… include the line / input sarith / and then use …": one sentence
             if para:
                 prev = para[-1]
                 if cls in _FLOATS and para_kind == "prose" and not _ends(prev):
@@ -849,6 +823,20 @@ def _assemble(pages: list[list[Line]], body: float, vocab: Counter):
     text = "".join(w.parts)
     boxes = np.asarray(w.boxes, dtype=np.float32).reshape(-1, 5)
     return text, boxes, page_starts, headings, blocks
+
+
+def _display_in_sentence(lines: list[Line], ln: Line) -> bool:
+    """A one-line code display that a sentence runs through: the next body line on its page is prose
+    (or a float) that goes on in lower case ("and then use binary operators …")."""
+    k = next((i for i, x in enumerate(lines) if x is ln), None)
+    if k is None or len(ln.text.split()) > 8:
+        return False
+    for nxt in lines[k + 1:]:
+        if nxt.cls in _FLOATS:
+            continue
+        first = nxt.text.lstrip()[:1]
+        return nxt.cls == "prose" and nxt.kind == "body" and first.islower()
+    return False
 
 
 def _bullet(ln: Line) -> bool:
@@ -1062,8 +1050,8 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
     path = Path(path)
     if b"%PDF-" not in data[:1024]:
         raise BadPaper(path, "is not a PDF (no PDF header); is it a text file named .pdf?")
-    check_streams(path, data, max_stream_bytes)
     started = time.monotonic()
+    check_streams(path, data, max_stream_bytes, time_limit_s)
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -1074,10 +1062,11 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
     try:
         count = len(doc)
         if count == 0:
-            raise BadPaper(path, "is a PDF with no pages")
+            raise BadPaper(path, pdfguard.page_tree_problem(data) or "is a PDF with no pages")
         if count > max_pages:
             raise BadPaper(path, f"has {count} pages, over the limit of {max_pages} "
                            "(raise it with SISTERQA_MAX_PDF_PAGES)")
+        budget = pdfguard.start(path, replace(pdfguard.limits(), seconds=time_limit_s), count, started)
         try:
             meta_title = (doc.get_metadata_value("Title") or "").strip()
         except Exception:  # noqa: BLE001 - damaged metadata is simply absent
@@ -1101,6 +1090,7 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
                 raise
             except Exception as e:  # noqa: BLE001 - one bad page must not lose the paper
                 warnings.append(f"page {i + 1} could not be read ({type(e).__name__}: {e}); skipped")
+                budget.unreadable += 1
                 lines = []
                 heights.append(842.0)
                 images = False
@@ -1112,7 +1102,7 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
     finally:
         doc.close()
     if not any(pages):
-        raise BadPaper(path, "has no extractable text (a scanned PDF without a text layer? run OCR on it first)")
+        raise BadPaper(path, pdfguard.no_text_reason(data, count, budget.unreadable, warnings))
     body = _body_size(pages)
     _mark_margins(pages, heights, body)
     body = _body_size(pages)
@@ -1136,8 +1126,8 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
     return PdfText(
         text=text, boxes=boxes, pages=page_starts, headings=headings, page_count=count,
         page_texts=_page_texts(text, page_starts),
-        title=title, authors=authors, year=_year(pages[0]), metadata_title=meta_title, warnings=warnings,
-        blocks=blocks,
+        title=title, authors=authors, year=_year(pages[0]), metadata_title=meta_title,
+        warnings=warnings + budget.warnings(), blocks=blocks,
     )
 
 

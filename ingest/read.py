@@ -13,6 +13,8 @@ from .errors import BadPaper
 from .language import detect_language
 from .load import DEFAULT_MAX_BYTES, load
 from .paper import Paper
+from .pdfguard import check_paper_chars
+from .validtext import dropped_warning, valid, valid_text
 from .sections import find_sections, is_top_heading
 
 METADATA_FILE = "metadata.json"
@@ -42,6 +44,17 @@ def read_metadata(corpus_dir: Path) -> dict[str, dict]:
     return data
 
 
+def _valid_meta(meta: dict) -> dict:
+    """metadata.json's values as valid text (JSON can spell a lone surrogate: ``"\\ud800"``)."""
+    out = dict(meta)
+    for k in ("title", "venue", "language"):
+        if isinstance(out.get(k), str):
+            out[k] = valid(out[k])
+    if isinstance(out.get("authors"), (list, tuple)):
+        out["authors"] = [valid(a) for a in out["authors"] if isinstance(a, str)]
+    return out
+
+
 def _guess_title(text: str) -> str:
     for line in text.split("\n"):
         line = line.strip()
@@ -59,15 +72,22 @@ def read_paper(
 ) -> Paper:
     """Read and clean one paper. ``meta`` overrides what is guessed from the text."""
     path = Path(path)
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadPaper(path, "has a file name that is not valid UTF-8; rename it") from None
     raw = load(path, max_bytes=max_bytes)
-    meta = meta or {}
+    meta = _valid_meta(meta or {})
     if raw.pdf is not None:
         return _pdf_paper(path, raw, meta, root, doc_id)
     parts: list[str] = []
+    dropped = 0
     pages: list[tuple[int, int]] = []
     md_headings: list[tuple[int, int]] = []
     offset = 0
     for number, page_text in raw.pages:
+        page_text, bad = valid_text(page_text)  # no lone surrogates, private-use or unassigned characters
+        dropped += bad
         cleaned, heads = clean_page(page_text)
         if number is not None:
             pages.append((offset, number))
@@ -77,6 +97,7 @@ def read_paper(
     text = "\n\n".join(parts)
     if not text.strip():
         raise BadPaper(path, "contains no text after cleaning")
+    check_paper_chars(path, len(text))
     rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     year = meta.get("year")
     sections = tuple(find_sections(text, md_headings))
@@ -96,6 +117,7 @@ def read_paper(
         pages=tuple(pages),
         venue=meta.get("venue"),
         blocks=tuple(blocks),
+        warnings=(dropped_warning(dropped),) if dropped else (),
     )
 
 
@@ -113,8 +135,8 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
         doc_id=doc_id or doc_id_for(path),
         path=rel if not rel.startswith("..") else str(path.resolve()),
         # without a title on its first page, the file's name (never its first heading, e.g. "Results")
-        title=meta.get("title") or pdf.title or re.sub(r"[-_]+", " ", path.stem).strip() or path.stem,
-        authors=tuple(meta.get("authors") or pdf.authors),
+        title=valid(meta.get("title") or pdf.title or re.sub(r"[-_]+", " ", path.stem).strip() or path.stem),
+        authors=tuple(valid(a) for a in (meta.get("authors") or pdf.authors)),
         year=int(year) if isinstance(year, (int, str)) and str(year).isdigit() else None,
         language=meta.get("language") or detect_language(text),
         sha256=raw.sha256,

@@ -141,7 +141,7 @@ def test_ask_and_open_a_citation_in_chromium(server, browser, tmp_path):
     assert shot.stat().st_size > 10_000
     assert "Traceback" not in log.read_text(errors="replace")
     # Item 9: `sisterqa ui` prints the address to open (it opens no tab), and the README says so.
-    assert re.search(r"sisterqa ui: http://localhost:\d+ ", log.read_text(errors="replace"))
+    assert re.search(r"sisterqa ui: http://127\.0\.0\.1:\d+ \(this machine only", log.read_text(errors="replace"))
     setup = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commands")[0]
     assert "prints the chat's address" in setup and "browser tab" not in setup
 

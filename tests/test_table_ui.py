@@ -6,9 +6,6 @@ the page (citations, downloads, phone width) is tests/test_table_browser.py.
 
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -36,6 +36,22 @@ def render(engine, s, lock) -> None:
     for p in engine.snapshot.papers:
         _paper_form(p, engine, s, lock, copies.get(p["doc_id"], []))
     _trash(engine, s, lock)
+    _refused(s)
+
+
+def _refused(s) -> None:
+    """The files ingest refused (index/refused.py), while they are still there."""
+    from pathlib import Path
+
+    from sisterqa.index import refused
+
+    rows = [r for r in refused.listed(s.index_dir) if (Path(s.root) / str(r.get("path", ""))).exists()]
+    if rows:
+        st.subheader("Refused files")
+        st.caption("Files in the corpus folder that ingest refused. They are not read again until they change "
+                   "(or the limits do); the other papers are indexed as usual.")
+        for r in rows:
+            st.error(h.md_escape(f"{r['path']}: {r['reason']}"), icon=":material/block:")
 
 
 def _act(action, engine, lock, spinner: str, undo: dict | None = None) -> None:
