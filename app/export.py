@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .confidence import words as confidence_words
 from .references import authors_text, bibtex, bibtex_entry, bibtex_key, format_reference, tex  # noqa: F401
 
 # ---------------------------------------------------------------- plain text
@@ -100,6 +101,9 @@ def answer_markdown(answer, snapshot, heading: str = "References", level: int = 
     out = []
     if with_question:
         out.append(f"{h} {md_text(answer.question)}\n")
+    conf = getattr(answer, "confidence", None)
+    said = confidence_words(conf, bool(getattr(answer, "abstained", False)))
+    out.append(f"_{md_text(said)}" + (f" (confidence {conf:.0%})" if conf is not None else "") + "._\n")
     out.append(body_markdown((answer.text or "").strip()) + "\n")
     if getattr(answer, "notice", None):
         out.append(f"_Note: {md_text(answer.notice)}_\n")

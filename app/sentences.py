@@ -17,6 +17,7 @@ import numpy as np
 from sisterqa.index.lexicon import cognate_key
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
+from sisterqa.ingest.blocks import quotable_kind
 from sisterqa.ingest.instructions import is_instruction
 from sisterqa.ingest.language import detect_language
 from sisterqa.ingest.normalize import normalize
@@ -90,8 +91,13 @@ class PaperSentences:
     only the sentences it scores, whatever the size of the paper or of the index."""
 
     def __init__(self, doc_id: str, paper_lang: str, spans: np.ndarray, vecs: np.ndarray, texts: list[str],
-                 sections: list[str], text_len: int, title: str, authors: list[str]):
+                 sections: list[str], text_len: int, title: str, authors: list[str],
+                 blocks: list[str] | None = None):
         self.doc_id, self.paper_lang = doc_id, paper_lang
+        # the kind of block each sentence lies in (ingest.blocks.KINDS); only prose and list items are
+        # quoted (and footnotes): never code, figure or table text, captions, title-block lines or cut-off
+        # fragments (ingest.blocks.quotable_kind)
+        self.blocks = blocks if blocks is not None else ["prose"] * len(texts)
         self.spans, self.vecs, self.texts, self.sections = spans, vecs, texts, sections
         self._n, self._title, self._authors = max(1, text_len), title, authors
         self._rows: dict[int, SentenceInfo] = {}
@@ -123,7 +129,8 @@ class PaperSentences:
         ], dtype=np.float64)
         plain = normalize(sentence)
         front = (len(self._title) > 20 and self._title in plain) or any(a in plain for a in self._authors)
-        keep = quotable(sentence) and not front and not is_reference_section(section)
+        keep = (quotable(sentence) and not front and not is_reference_section(section)
+                and quotable_kind(self.blocks[i], sentence))
         return SentenceInfo(
             lang=detect_language(sentence), stems=frozenset(words), static=static, keep=keep,
             cues={t: bool(re.search(p, sentence, re.I)) for t, p in _CUES.items()},
@@ -169,7 +176,8 @@ def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
         secs.append(record_sections[i][1] if i >= 0 else "")
     title = normalize(meta.get("title") or "")
     authors = [normalize(a) for a in meta.get("authors") or [] if len(normalize(a).split()) >= 2]
-    return PaperSentences(doc_id, meta.get("language", "en"), spans, vecs, texts, secs, len(text), title, authors)
+    return PaperSentences(doc_id, meta.get("language", "en"), spans, vecs, texts, secs, len(text), title, authors,
+                          blocks=snapshot.sentence_kinds(doc_id))
 
 
 def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:

@@ -24,6 +24,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from sisterqa.app import export, library
 from sisterqa.app import ui_helpers as h
 from sisterqa.app.answer import Answer
+from sisterqa.app.confidence import words as confidence_words
 from sisterqa.app.page_view import citation_pages, page_height, page_html, quote_span, render_band, render_page
 from sisterqa.app.session import MAX_QUESTION_CHARS, ChatSession, Engine
 from sisterqa.app.settings import Settings, load_settings
@@ -356,8 +357,9 @@ def sidebar(engine: Engine, s: Settings, ui: UIState):
 
     sb.subheader("Add papers")
     limit = h.size_text(s.build.max_bytes)
-    files = sb.file_uploader(
-        f"PDF, TXT or Markdown files, at most {limit} each", type=["pdf", "txt", "md"],
+    files = sb.file_uploader(  # no type=: Streamlit's own check of it fails the session on a NUL in a
+        # name before this script runs; add_uploads checks types itself ("unsupported file type …")
+        f"PDF, TXT or Markdown files, at most {limit} each", type=None,
         accept_multiple_files=True, key=f"upload-{ui.upload_gen}",
         help=f"Saved into {s.corpus_dir}/ first, then indexed.",
     )
@@ -506,12 +508,17 @@ def render_hits(hits: list[h.HitView]) -> None:
 def render_turn(i: int, turn: Turn, ui: UIState) -> None:
     a = turn.answer
     if a.abstained:
-        st.warning("The papers do not answer this question.", icon=":material/search_off:")
+        st.warning(confidence_words(a.confidence, True), icon=":material/search_off:")
         st.markdown(h.md_escape(a.text))
         if turn.hits:
             st.caption("The nearest passages:")
             render_hits(turn.hits[:3])
     else:
+        said = confidence_words(a.confidence, False)
+        direct = said.startswith("The papers answer")
+        (st.success if direct else st.info)(
+            said + (f" (confidence {a.confidence:.0%})" if a.confidence is not None else ""),
+            icon=":material/task_alt:" if direct else ":material/rule:")
         text, language = h.one_language(a.text)
         if language:  # every quote is in the same other language: said once, not before each sentence
             st.caption(h.md_escape(f"Quoted in {language}, the language of the paper"

@@ -28,7 +28,19 @@ import numpy as np
 KINDS = ("prose", "heading", "list", "code", "figure", "table", "equation", "caption", "title",
          "footnote", "reference", "other", "fragment")
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}
-QUOTABLE = frozenset({"prose", "list"})
+QUOTABLE = frozenset({"prose", "list", "footnote"})  # what an answer may quote (app.sentences)
+
+
+def quotable_kind(kind: str, sentence: str) -> bool:
+    """Whether a sentence lying in a block of ``kind`` may be quoted: prose, a list item or a footnote;
+    in a block cut by a page, a column or a float (``fragment``), only a sentence that is whole by its
+    text (opens in upper case or a digit, ends with its terminal punctuation)."""
+    s = sentence.strip().lstrip("\"'“‘([")
+    if s[:1].islower() and kind != "list":
+        return False  # it goes on from something before it (a display, a cut): not a sentence alone
+    if kind in QUOTABLE:
+        return True
+    return kind == "fragment" and (s[:1].isupper() or s[:1].isdigit()) and has_terminal(s) and not is_code(s)
 # Bumped whenever what ingest stores about blocks changes: the index rebuilds (index/build.py).
 BLOCKS_VERSION = 1
 

@@ -259,3 +259,19 @@ def test_an_index_without_block_kinds_is_rebuilt_with_a_reason(work_copy):
     report = ingest([root / "corpus"], index_dir, BuildSettings(), root=root)
     assert report.rebuild_reason and "without block kinds" in report.rebuild_reason
     assert len(report.rebuilt) == 1
+
+
+def test_only_whole_sentences_of_prose_lists_and_footnotes_are_quotable():
+    from sisterqa.ingest.blocks import quotable_kind
+
+    assert quotable_kind("prose", "The agreement was signed in 2016.")
+    assert quotable_kind("footnote", "The algorithm is implemented in the preprocessor since version 4.")
+    assert quotable_kind("list", "forecasts are stored in a time series;")  # a list item may open in lower case
+    for kind in ("code", "figure", "table", "equation", "caption", "title", "heading", "reference", "other"):
+        assert not quotable_kind(kind, "The agreement was signed in 2016."), kind
+    # a sentence that goes on from a display or a cut is not a sentence alone
+    assert not quotable_kind("prose", "where T is upper triangular and Q is orthogonal.")
+    # a block cut by a page or a float: only its whole sentences
+    assert quotable_kind("fragment", "Sensitivity results are saved on the disk.")
+    assert not quotable_kind("fragment", "els, Monte Carlo filtering, Global Sensitivity Analysis.")
+    assert not quotable_kind("fragment", "The second component of the prior is constructed from")

@@ -57,6 +57,8 @@ def test_ask_markdown_has_references_with_metadata_and_quotes(index, tmp_path):
     r = cli("ask", STALL, "--markdown", "--index-dir", str(index), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     md = r.stdout
+    # how far to trust it, in the words the chat uses, with the number (issue 20.2)
+    assert re.search(r"_(The papers answer this directly|Partly answered — check the quotes) \(confidence \d+%\)\._", md), md
     snap = open_snapshot(index)
     body, refs = md.split("### References", 1)
     assert body.startswith(f"## {STALL}")

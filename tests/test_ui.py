@@ -95,6 +95,10 @@ def test_ask_shows_answer_citations_reference_and_passages(monkeypatch, index_co
     [turn] = turns(at)
     answer = turn.answer
     assert not answer.abstained and answer.citations
+    # How far to trust it, in words, above the answer (issue 20.2)
+    said = [m.value for m in [*at.success, *at.info] if "confidence" in m.value]
+    assert said and said[0].startswith(("The papers answer this directly", "Partly answered — check the quotes"))
+    assert f"{answer.confidence:.0%}" in said[0]
     # The answer with its inline markers.
     body = next(m for m in markdowns(at) if "(#sq-cite-0-1)" in m)
     for c in answer.citations:  # each marker links to its citation's card
@@ -188,7 +192,7 @@ def test_abstains_on_what_the_papers_do_not_say(monkeypatch, index_copy):
     ask(at, "What is the population of Lima?")
     [turn] = turns(at)
     assert turn.answer.abstained and not turn.answer.citations
-    assert any("do not answer" in w.value for w in at.warning)
+    assert any("do not seem to answer" in w.value for w in at.warning)
     near = [b for b in htmls(at) if 'class="sq-hit"' in b]
     assert near and near[0].count('class="sq-hit"') == 3  # the nearest passages, shown
     assert not [b for b in htmls(at) if 'class="sq-n"' in b]  # no citations
