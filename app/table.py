@@ -243,10 +243,19 @@ def cell_from_answer(answer: Answer, doc_id: str, column: str, snapshot) -> Cell
                 ms=answer.timings.get("total", 0.0), answer=answer)
 
 
+def cell_context(snapshot, doc_id: str) -> tuple[str, ...]:
+    """What a cell's question is asked after: the row paper's title, as an earlier turn, so that "the
+    paper", "the cities" or "the cooperation" of a column's question lean on the row's own subject (the
+    follow-up decision of ``app.query`` carries it only into a question that leans on it)."""
+    title = " ".join(str(snapshot.paper_meta(doc_id).get("title") or "").split())
+    return (title,) if title else ()
+
+
 def answer_cell(engine, question: str, doc_id: str, column: str = "c1", max_sentences: int = CELL_SENTENCES,
                 mode: str | None = "extractive") -> Cell:
-    """One cell: ``question`` asked of ``doc_id`` alone."""
-    answer = engine.answer(question, (), doc_ids={doc_id}, mode=mode, max_sentences=max_sentences)
+    """One cell: ``question`` asked of ``doc_id`` alone, after its title (``cell_context``)."""
+    answer = engine.answer(question, cell_context(engine.snapshot, doc_id), doc_ids={doc_id}, mode=mode,
+                           max_sentences=max_sentences)
     return cell_from_answer(answer, doc_id, column, engine.snapshot)
 
 

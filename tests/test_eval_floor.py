@@ -22,6 +22,74 @@ def result(built_index):
     return evaluate(settings)
 
 
+@pytest.fixture(scope="module")
+def debian(tmp_path_factory):
+    """`sisterqa eval --corpus debian`: the second corpus (seven real typeset PDFs), its own index."""
+    from sisterqa.app.settings import load_settings
+    from sisterqa.eval.corpus import evaluate_corpus, named
+
+    folder, gold = named("debian")
+    settings = load_settings({"index_dir": str(tmp_path_factory.mktemp("debian") / "idx")}, cwd=ROOT)
+    return evaluate_corpus(settings, folder, gold)
+
+
+def _bounds(floor: dict) -> list[tuple]:
+    """(split or None, group, kind, metric, bound) of a corpus's floors: metrics, calibration."""
+    out = []
+    for split, f in [(None, floor), *sorted(floor.get("splits", {}).items())]:
+        for kind in ("min", "max"):
+            out += [(split, "system", kind, m, v) for m, v in sorted(f.get(kind, {}).items())]
+            out += [(split, "calibration", kind, m, v) for m, v in sorted(f.get("calibration", {}).get(kind, {}).items())]
+    return out
+
+
+def _check(result: dict, split, group, kind, metric, bound, name=""):
+    part = result["splits"][split] if split else result
+    value = part[group][metric]
+    assert value is not None, f"{name} {split or 'all'} {metric}: not measured"
+    assert (value >= bound) if kind == "min" else (value <= bound), (
+        f"{name} {split or 'all'} {group} {metric} = {value:.3f} is past its "
+        f"{'floor' if kind == 'min' else 'ceiling'} {bound}")
+
+
+CALIBRATION = [b for b in _bounds({k: v for k, v in FLOOR.items() if k in ("calibration", "splits")})
+               if b[1] == "calibration"]
+
+
+@pytest.mark.parametrize("split,group,kind,metric,bound", CALIBRATION)
+def test_confidence_is_calibrated(result, split, group, kind, metric, bound):
+    """Of answers given a confidence of about p, about p are right (ECE), and it ranks right above wrong."""
+    _check(result, split, group, kind, metric, bound)
+
+
+def test_a_new_topic_is_answered_as_if_asked_alone(result):
+    """Each self-contained item asked after another item's question about a different paper (issue 20.1)."""
+    limit = FLOOR["new_topic"]["max_abs_diff"]
+    nt = result["new_topic"]
+    assert nt["n"] >= 20
+    for split in ("all", "tune", "heldout"):
+        for metric, d in nt[split].items():
+            if isinstance(d, dict) and metric != "answer_words_median":
+                assert abs(d["diff"]) <= limit, (split, metric, d)
+
+
+DEBIAN = FLOOR["corpora"]["debian"]
+
+
+@pytest.mark.parametrize("split,group,kind,metric,bound", _bounds(DEBIAN))
+def test_the_second_corpus_holds_its_floor(debian, split, group, kind, metric, bound):
+    _check(debian, split, group, kind, metric, bound, "debian")
+
+
+def test_the_second_corpus_beats_both_baselines_on_citations(debian):
+    for split in ("tune", "heldout"):
+        d = debian["splits"][split]
+        for name, base in d["baselines"].items():
+            for metric in ("citation_precision", "citation_support"):
+                assert d["system"][metric] > base[metric], (split, name, metric)
+            assert d["system"]["junk_citations"] < base["junk_citations"], (split, name)
+
+
 def test_eval_covers_the_gold_set(result):
     assert result["n"] >= 80
     assert set(result["baselines"]) == {"bm25", "vanilla"}

@@ -1,6 +1,6 @@
 """``python -m sisterqa``: the same command line as the ``sisterqa`` script."""
 
-from sisterqa.app.cli import main
+from sisterqa.cli import main
 
 if __name__ == "__main__":
     main()

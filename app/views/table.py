@@ -17,7 +17,7 @@ import hashlib
 import streamlit as st
 
 from sisterqa.app import ui_helpers as h
-from sisterqa.app.table import CELL_SENTENCES, MAX_COLUMNS, NOT_STATED, PRESETS, build_table
+from sisterqa.app.table import CELL_SENTENCES, MAX_COLUMNS, NOT_STATED, PRESETS, build_table, cell_context
 from sisterqa.ingest.errors import SisterQAError
 
 LANGUAGES = {"en": "English", "id": "Indonesian"}
@@ -231,7 +231,8 @@ def _full_dialog(engine, s, state, cell, by_id) -> None:
     if answer is None:
         try:
             with st.spinner("Answering…"):
-                answer = engine.answer(cell.question, (), doc_ids={cell.doc_id}, mode="extractive")
+                answer = engine.answer(cell.question, cell_context(engine.snapshot, cell.doc_id), doc_ids={cell.doc_id},
+                                       mode="extractive")
         except SisterQAError as e:
             st.error(h.md_escape(str(e)))
             return
