@@ -24,7 +24,7 @@ from sisterqa.ingest.normalize import normalize
 from .confidence import evidence, judge_for
 from .learned import Learned
 from .query import Query, QueryTerms, query_terms
-from .question import FACT_PATTERNS, Question
+from .question import FACT_PATTERNS, FLOATS_ASKED, Question
 from .sentences import (STATIC, Candidate, PaperSentences, compound_in, paper_passages, paper_sentences,
                         partnerships)
 
@@ -103,6 +103,7 @@ class ExtractiveAnswerer:
         if not focus:  # no paper named: the papers of the best passages
             docs = list(dict.fromkeys(h.passage.doc_id for h in hits[:5]))
         out: list[Candidate] = []
+        floats = bool(FLOATS_ASKED.search(query.question.text))  # captions and tables may answer it
         for doc_id in docs:
             ps = self.paper(snapshot, doc_id)
             if not len(ps.spans):
@@ -118,11 +119,11 @@ class ExtractiveAnswerer:
                     if int(i) not in in_hit or in_hit[int(i)][0] < pr:
                         in_hit[int(i)] = (float(pr), hit)
             if doc_id in focus and s.whole_papers:
-                rows = ps.kept()
+                rows = ps.kept(floats)
             else:  # a paper the question does not name: only its sentences in the top passages
                 top_ids = {h.passage.passage_id for h in top}
                 rows = np.array([i for i, (_, h) in in_hit.items() if h.passage.passage_id in top_ids
-                                 and ps.keep(i)], dtype=np.int64)
+                                 and ps.keep(i, floats)], dtype=np.int64)
             if not len(rows):
                 continue
             all_sims = ps.vecs @ query_vec

@@ -100,6 +100,9 @@ COMPARE_CUE = re.compile(
     r"contrast|share|shared|in common|alike|same|either|bandingkan|dibandingkan|perbandingan|perbedaan|"
     r"persamaan|berbeda|keduanya|sama-sama|serupa)\b", re.I)
 CHOICE = re.compile(r"\b(or|atau)\b", re.I)
+# a question about a figure or a table: their captions and cells may answer it (app.sentences)
+FLOATS_ASKED = re.compile(r"\b(figures?|fig\.|tables?|charts?|graphs?|plots?|diagrams?|captions?|"
+                          r"gambar|tabel|grafik|bagan|diagram|keterangan)\b", re.I)
 
 
 def fact_kind(question: str) -> str | None:

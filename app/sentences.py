@@ -17,7 +17,7 @@ import numpy as np
 from sisterqa.index.lexicon import cognate_key
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
-from sisterqa.ingest.blocks import quotable_kind
+from sisterqa.ingest.blocks import has_terminal, quotable_kind
 from sisterqa.ingest.instructions import is_instruction
 from sisterqa.ingest.language import detect_language
 from sisterqa.ingest.normalize import normalize
@@ -83,6 +83,7 @@ class SentenceInfo:
     keep: bool  # a sentence that may be quoted at all
     cues: dict  # question type → the sentence carries that type's cue
     kinds: dict  # fact kind → the sentence gives a fact of that kind
+    in_float: bool = False  # quotable but in a caption or a table: quoted only when a question asks about one
 
 
 class PaperSentences:
@@ -108,12 +109,15 @@ class PaperSentences:
             info = self._rows[i] = self._info(i)
         return info
 
-    def keep(self, i: int) -> bool:
-        return self.row(i).keep
+    def keep(self, i: int, floats: bool = False) -> bool:
+        """Whether sentence ``i`` may be quoted; ``floats``: the question asks about a figure or a table,
+        so a caption's or a table's sentences may be too."""
+        row = self.row(i)
+        return row.keep or (floats and row.in_float)
 
-    def kept(self) -> np.ndarray:
+    def kept(self, floats: bool = False) -> np.ndarray:
         """The rows of every quotable sentence."""
-        return np.array([i for i in range(len(self.texts)) if self.row(i).keep], dtype=np.int64)
+        return np.array([i for i in range(len(self.texts)) if self.keep(i, floats)], dtype=np.int64)
 
     def _info(self, i: int) -> SentenceInfo:
         from sisterqa.index.bm25 import tokenize
@@ -129,10 +133,11 @@ class PaperSentences:
         ], dtype=np.float64)
         plain = normalize(sentence)
         front = (len(self._title) > 20 and self._title in plain) or any(a in plain for a in self._authors)
-        keep = (quotable(sentence) and not front and not is_reference_section(section)
-                and quotable_kind(self.blocks[i], sentence))
+        base = quotable(sentence) and not front and not is_reference_section(section)
+        keep = base and quotable_kind(self.blocks[i], sentence)
+        in_float = base and not keep and self.blocks[i] in ("caption", "table") and has_terminal(sentence)
         return SentenceInfo(
-            lang=detect_language(sentence), stems=frozenset(words), static=static, keep=keep,
+            lang=detect_language(sentence), stems=frozenset(words), static=static, keep=keep, in_float=in_float,
             cues={t: bool(re.search(p, sentence, re.I)) for t, p in _CUES.items()},
             kinds={k: bool(p.search(sentence)) for k, p in FACT_PATTERNS.items()},
         )

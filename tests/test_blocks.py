@@ -275,3 +275,17 @@ def test_only_whole_sentences_of_prose_lists_and_footnotes_are_quotable():
     assert quotable_kind("fragment", "Sensitivity results are saved on the disk.")
     assert not quotable_kind("fragment", "els, Monte Carlo filtering, Global Sensitivity Analysis.")
     assert not quotable_kind("fragment", "The second component of the prior is constructed from")
+
+
+def test_captions_and_tables_answer_only_a_question_about_a_figure_or_a_table():
+    from sisterqa.app.question import FLOATS_ASKED
+    from sisterqa.app.sentences import PaperSentences
+
+    texts = ["Figure 3 shows the growth of exports from 2010 to 2020.", "Exports grew fast in the decade."]
+    spans = np.array([[0, 56], [57, 90]])
+    ps = PaperSentences("d", "en", spans, np.zeros((2, 4), dtype=np.float32), texts, ["", ""], 90, "", [],
+                        blocks=["caption", "prose"])
+    assert list(ps.kept()) == [1]
+    assert list(ps.kept(floats=True)) == [0, 1]
+    assert FLOATS_ASKED.search("What does Figure 3 show?") and FLOATS_ASKED.search("Apa isi tabel 2?")
+    assert not FLOATS_ASKED.search("Why did the cooperation stall?")
