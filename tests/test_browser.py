@@ -454,3 +454,28 @@ def test_a_file_over_the_limit_is_refused_in_the_limit_s_own_words(tmp_path, bui
         page.close()
     finally:
         stop_server(proc)
+
+
+def test_an_off_topic_question_after_a_real_one_abstains_in_chromium(server, browser):
+    """Issue 20: a new topic is not glued to the earlier turn, and a question the papers do not answer
+    says so, with the nearest passages and no citation; each answer says how far to trust it."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    page = open_app(browser, url)
+    first = ask(page, QUESTION)
+    expect(first.get_by_text(re.compile(r"^(The papers answer this directly|Partly answered — check the quotes)"
+                                        r" \(confidence \d+%\)"))).to_be_visible()
+    box = page.get_by_test_id("stChatInputTextArea")
+    n = page.get_by_test_id("stChatMessage").count()
+    box.fill("What is the population of Jakarta in 2020?")
+    box.press("Enter")
+    off = page.get_by_test_id("stChatMessage").nth(n + 1)
+    expect(off.get_by_text("The papers do not seem to answer this; nearest passages below")).to_be_visible(
+        timeout=120_000)
+    expect(off.get_by_text("The nearest passages:")).to_be_visible()
+    assert off.locator(".sq-n").count() == 0  # no citation card: nothing is claimed
+    off.get_by_test_id("stExpander").click()  # "Why these passages": the question alone was searched
+    expect(off.get_by_text("“What is the population of Jakarta in 2020?”", exact=False)).to_be_visible()
+    assert "South Tangerang" not in off.get_by_test_id("stExpander").inner_text().split("best first")[0]
+    page.close()
