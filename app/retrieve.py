@@ -36,13 +36,18 @@ class Retriever:
 
     # ------------------------------------------------------------ the query
 
-    def query(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None) -> Query:
-        """The turn's ``Query``: analysis, names, follow-up or not, search text and vector."""
+    def query(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
+              about: str | None = None) -> Query:
+        """The turn's ``Query``: analysis, names, follow-up or not, search text and vector. ``about``: a
+        subject every such question is about whatever its wording (a literature table's row: its paper's
+        title), carried as an earlier turn it always leans on."""
         q = analyse(question)
         history = tuple(history)
         router = self.searcher.router()
         names = tuple(router.names(question))
         context = self.context(q, history, router)
+        if about:
+            context = (about, *context)
         search_text = self._search_text(question, context)
         return Query(
             question=q, names=names, terms=query_terms(q, list(names), lexicon()), history=history,

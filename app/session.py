@@ -51,15 +51,17 @@ class Engine:
         """Pick up a newly published index; True when it changed."""
         return self.searcher.refresh()
 
-    def turn(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None):
+    def turn(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
+             about: str | None = None):
         """(query, ranked passages) for a question in its conversation: the ``Query`` is built once and
         carries its focus and sides; ``answer_depth`` passages are ranked (the answerer reads their scores)."""
-        query = self.retriever.query(question, history, doc_ids)
+        query = self.retriever.query(question, history, doc_ids, about=about)
         return self.retriever.rank(query, depth=self.settings.turn.answer_depth)
 
     def answer(self, question: str, history: list[str] | tuple = (), doc_ids: set[str] | None = None,
-               mode: str | None = None, max_sentences: int | None = None) -> Answer:
-        """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first.
+               mode: str | None = None, max_sentences: int | None = None, about: str | None = None) -> Answer:
+        """Retrieve and answer ``question``; ``history`` holds the earlier user turns, oldest first;
+        ``about``: what the question is about whatever its wording (a table row's paper title).
 
         ``max_sentences``: a literature table's cell, at most this many sentences (with the cell's own
         threshold for "not stated", ``app.confidence``).
@@ -85,7 +87,7 @@ class Engine:
         if _other_script(question):
             notice = "; ".join(x for x in (notice, OTHER_SCRIPT_NOTICE) if x)
         history = [" ".join(h.split()) for h in history if h and h.strip()]
-        query, ranked = self.turn(question, history, doc_ids)
+        query, ranked = self.turn(question, history, doc_ids, about=about)
         hits = ranked[: max(10, self.settings.search.k)]
         t1 = time.perf_counter()
         extractive = self.extractive

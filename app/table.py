@@ -243,19 +243,19 @@ def cell_from_answer(answer: Answer, doc_id: str, column: str, snapshot) -> Cell
                 ms=answer.timings.get("total", 0.0), answer=answer)
 
 
-def cell_context(snapshot, doc_id: str) -> tuple[str, ...]:
-    """What a cell's question is asked after: the row paper's title, as an earlier turn, so that "the
-    paper", "the cities" or "the cooperation" of a column's question lean on the row's own subject (the
-    follow-up decision of ``app.query`` carries it only into a question that leans on it)."""
+def cell_context(snapshot, doc_id: str) -> str | None:
+    """What every cell of a row is about: its paper's title, carried into the cell's question as an
+    earlier turn it leans on (``Engine.answer(about=…)``), so that "the paper", "the cities" or "the
+    cooperation" of a column's question are the row's own."""
     title = " ".join(str(snapshot.paper_meta(doc_id).get("title") or "").split())
-    return (title,) if title else ()
+    return title or None
 
 
 def answer_cell(engine, question: str, doc_id: str, column: str = "c1", max_sentences: int = CELL_SENTENCES,
                 mode: str | None = "extractive") -> Cell:
     """One cell: ``question`` asked of ``doc_id`` alone, after its title (``cell_context``)."""
-    answer = engine.answer(question, cell_context(engine.snapshot, doc_id), doc_ids={doc_id}, mode=mode,
-                           max_sentences=max_sentences)
+    answer = engine.answer(question, (), doc_ids={doc_id}, mode=mode, max_sentences=max_sentences,
+                           about=cell_context(engine.snapshot, doc_id))
     return cell_from_answer(answer, doc_id, column, engine.snapshot)
 
 

@@ -147,7 +147,7 @@ def table_rows(engine: Engine, cells: list[dict]) -> list[tuple[dict, bool, bool
     for c in cells:
         if c["doc"] not in docs:
             continue
-        query, hits = engine.turn(c["question"], cell_context(engine.snapshot, docs[c["doc"]]), {docs[c["doc"]]})
+        query, hits = engine.turn(c["question"], (), {docs[c["doc"]]}, about=cell_context(engine.snapshot, docs[c["doc"]]))
         d = engine.extractive.draft(query, hits, engine.snapshot, s)
         quotes = [ev["quote"] for ev in c.get("evidence", [])]
         right = bool(c["stated"]) and any(quote_overlaps(x.text, q) for x in d.chosen for q in quotes)

@@ -231,8 +231,8 @@ def _full_dialog(engine, s, state, cell, by_id) -> None:
     if answer is None:
         try:
             with st.spinner("Answering…"):
-                answer = engine.answer(cell.question, cell_context(engine.snapshot, cell.doc_id), doc_ids={cell.doc_id},
-                                       mode="extractive")
+                answer = engine.answer(cell.question, (), doc_ids={cell.doc_id}, mode="extractive",
+                                       about=cell_context(engine.snapshot, cell.doc_id))
         except SisterQAError as e:
             st.error(h.md_escape(str(e)))
             return
