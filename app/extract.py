@@ -58,6 +58,7 @@ class AnswerSettings:
     stay_on_partnership: bool = True  # leave out sentences about a partnership the question does not name
     stay_window: int = 40  # … judged among this many best sentences
     cell: bool = False  # a literature table's cell: "is it stated in this paper?" (its own threshold)
+    block_kinds: bool = True  # quote only whole sentences of prose, lists, footnotes (False: any, an ablation)
 
 
 def lexical(stems: frozenset, terms: QueryTerms) -> tuple[list[float], float]:
@@ -87,10 +88,11 @@ class ExtractiveAnswerer:
 
     is_name = None  # set by the engine: the index's name test (routing statistics)
 
-    @staticmethod
-    def paper(snapshot: Snapshot, doc_id: str) -> PaperSentences:
+    def paper(self, snapshot: Snapshot, doc_id: str) -> PaperSentences:
         """A paper's sentences (kept with the index version: a large index keeps the papers asked about lately)."""
-        return snapshot.memo("sentences", doc_id, lambda: paper_sentences(snapshot, doc_id), limit=PAPER_CACHE)
+        kinds = self.settings.block_kinds
+        return snapshot.memo("sentences" if kinds else "sentences-any-kind", doc_id,
+                             lambda: paper_sentences(snapshot, doc_id, kinds), limit=PAPER_CACHE)
 
     def candidates(self, query: Query, hits: list[Hit], snapshot: Snapshot) -> list[Candidate]:
         """Every quotable sentence of the focus papers and of the top passages, with its features."""

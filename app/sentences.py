@@ -98,7 +98,7 @@ class PaperSentences:
         # the kind of block each sentence lies in (ingest.blocks.KINDS); only prose and list items are
         # quoted (and footnotes): never code, figure or table text, captions, title-block lines or cut-off
         # fragments (ingest.blocks.quotable_kind)
-        self.blocks = blocks if blocks is not None else ["prose"] * len(texts)
+        self.blocks = blocks  # None: every sentence as if in prose, no rule of block kinds (an ablation)
         self.spans, self.vecs, self.texts, self.sections = spans, vecs, texts, sections
         self._n, self._title, self._authors = max(1, text_len), title, authors
         self._rows: dict[int, SentenceInfo] = {}
@@ -134,8 +134,9 @@ class PaperSentences:
         plain = normalize(sentence)
         front = (len(self._title) > 20 and self._title in plain) or any(a in plain for a in self._authors)
         base = quotable(sentence) and not front and not is_reference_section(section)
-        keep = base and quotable_kind(self.blocks[i], sentence)
-        in_float = base and not keep and self.blocks[i] in ("caption", "table") and has_terminal(sentence)
+        keep = base and (self.blocks is None or quotable_kind(self.blocks[i], sentence))
+        in_float = (base and not keep and self.blocks is not None and self.blocks[i] in ("caption", "table")
+                    and has_terminal(sentence))
         return SentenceInfo(
             lang=detect_language(sentence), stems=frozenset(words), static=static, keep=keep, in_float=in_float,
             cues={t: bool(re.search(p, sentence, re.I)) for t, p in _CUES.items()},
@@ -168,7 +169,8 @@ def section_roles(section: str) -> dict[str, float]:
     return {role: float(bool(re.search(p, s))) for role, p in SECTION_ROLES.items()}
 
 
-def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
+def paper_sentences(snapshot: Snapshot, doc_id: str, block_kinds: bool = True) -> PaperSentences:
+    """A paper's sentences; ``block_kinds``: whether the block each lies in decides if it may be quoted."""
     meta = snapshot.paper_meta(doc_id)
     spans, vecs = snapshot.sentences(doc_id)
     text = snapshot.paper_text(doc_id)
@@ -182,7 +184,7 @@ def paper_sentences(snapshot: Snapshot, doc_id: str) -> PaperSentences:
     title = normalize(meta.get("title") or "")
     authors = [normalize(a) for a in meta.get("authors") or [] if len(normalize(a).split()) >= 2]
     return PaperSentences(doc_id, meta.get("language", "en"), spans, vecs, texts, secs, len(text), title, authors,
-                          blocks=snapshot.sentence_kinds(doc_id))
+                          blocks=snapshot.sentence_kinds(doc_id) if block_kinds else None)
 
 
 def _sections(snapshot: Snapshot, doc_id: str) -> list[tuple[int, str]]:
