@@ -1,6 +1,6 @@
 """The ``scale_e2e`` bench: ``Engine.answer`` over synthetic indexes of 10k, 100k and 1M passages.
 
-The index is written by the real writer (``index.store.write_paper_files``
+The index is written by the real writer (``index.paperfiles.write_paper_files``
 for each paper, then ``index.build.finish_build``: vector index, BM25, packs,
 manifest, publish), in the real format; only the embedding model is bypassed.
 
@@ -107,11 +107,12 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
     """
     from sisterqa.eval.synthetic import Mixture, synthetic_texts
     from sisterqa.index.build import BuildSettings, finish_build
-    from sisterqa.index.store import IndexDir, write_paper_files
+    from sisterqa.index.manifest import read_manifest
+    from sisterqa.index.paperfiles import link_paper_files, write_paper_files
+    from sisterqa.index.versions import IndexDir
     from sisterqa.ingest.paper import Paper, Passage
 
     t_start = time.perf_counter()
-    from sisterqa.index.store import link_paper_files, read_manifest
 
     settings = BuildSettings(embedder=EMBEDDER, backend=backend)
     clusters = clusters or max(64, n // 500)
