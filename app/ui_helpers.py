@@ -335,17 +335,3 @@ __all__ = [
     "format_scores", "where", "size_text", "cite_anchor", "filter_label", "language_name", "LANGUAGES",
     "one_language", "shown_question",
 ]
-
-# Names that moved to app.library / app.references when this module was split (issue 22): still
-# importable from here for code written before the split; new code imports them from their modules.
-_MOVED = {"safe_filename": "library", "check_upload": "library", "save_upload": "library",
-          "add_uploads": "library", "UploadOutcome": "library", "upload_messages": "library",
-          "MAX_NAME_BYTES": "library", "format_reference": "references"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"sisterqa.app.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

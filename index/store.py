@@ -1,20 +1,9 @@
-"""The index directory: immutable versions, an atomically switched CURRENT, a lock.
+"""Reading the index: the live version loaded as a ``Snapshot`` (manifest, passages, vectors, BM25).
 
-    <index dir>/
-      CURRENT              names the live version (replaced by rename)
-      lock                 held by the one ingest allowed at a time
-      v-<time>-<pid>/      one complete build
-        manifest.json      settings, versions, papers, file sizes
-        papers/<doc>.txt   cleaned text (citations quote it; the UI shows it)
-        papers/<doc>.json  metadata, sections, pages, blocks (start, end, kind)
-        papers/<doc>.passages.jsonl   passages (offsets into the text)
-        papers/<doc>.npy   the passages' vectors, reused by incremental ingest
-        papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
-        papers/<doc>.sentkinds.npy   each sentence's block kind (a number into ingest.blocks.KINDS)
-        papers/<doc>.boxes.npy   PDFs only: each text character's (page, x0, top, x1, bottom)
-        dense.faiss        vector index over all passages, in manifest order
-        packs/<name>/      the papers' texts, passage rows, sentences, sentence vectors,
-                           sentence kinds, blocks and BM25 shards, memory-mapped for reading (index/packs.py)
+The index directory's layout and versions are ``index.versions``, a paper's
+files ``index.paperfiles``, the manifest and its checks ``index.manifest``,
+the packed store ``index.packs``. The names of those modules that callers used
+to import from here are still importable from here.
 
 Passages are numbered in manifest order (paper after paper); that number is
 the row of ``dense.faiss`` and what ``bm25.scores`` indexes.
@@ -26,12 +15,6 @@ concurrent reader never sees half an index.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import os
-import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,122 +24,28 @@ from sisterqa.ingest.blocks import KINDS, sentence_codes
 from sisterqa.ingest.paper import Paper, Passage
 
 from .bm25 import BM25Index, BM25Shard
-from .errors import IndexCorrupt, IndexMissing, IngestLocked
+from .errors import IndexCorrupt, IndexMissing
+from .manifest import (CHECKSUM_MAX_BYTES, FORMAT, MANIFEST, check_files, file_checksums, file_sizes,
+                       read_manifest)
 from .packs import LazyPassages, PackedStore
+from .paperfiles import (link_paper_files, paper_files, paper_from_record, paper_record, read_paper_record,
+                         read_passages, read_vectors, write_paper_files)
 from .vectors import VectorIndex
+from .versions import CURRENT, IndexDir, fsync_dir, write_atomic
 
-FORMAT = 1
-MANIFEST = "manifest.json"
-CURRENT = "CURRENT"
+__all__ = [
+    "Snapshot", "open_snapshot", "load_version", "DENSE", "BM25_DIR",
+    # index.versions
+    "CURRENT", "IndexDir", "fsync_dir", "write_atomic",
+    # index.paperfiles
+    "paper_record", "read_paper_record", "paper_from_record", "write_paper_files", "paper_files",
+    "link_paper_files", "read_passages", "read_vectors",
+    # index.manifest
+    "FORMAT", "MANIFEST", "CHECKSUM_MAX_BYTES", "file_checksums", "file_sizes", "read_manifest", "check_files",
+]
+
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` so readers see the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-class IndexDir:
-    """An index directory on disk (default ``.sisterqa/``)."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-
-    def current(self) -> Path | None:
-        """The live version's directory, or None when nothing was built yet."""
-        try:
-            name = (self.root / CURRENT).read_text(encoding="utf-8").strip()
-        except (FileNotFoundError, NotADirectoryError):
-            return None  # nothing built here yet (or the index directory is a file)
-        except (OSError, UnicodeDecodeError) as e:
-            raise IndexCorrupt(self.root, f"CURRENT is unreadable ({type(e).__name__})") from e
-        if not name or "/" in name or name.startswith(".") or len(name) > 200 or not name.isprintable():
-            raise IndexCorrupt(self.root, "CURRENT names no version")
-        path = self.root / name
-        if not path.is_dir():
-            raise IndexCorrupt(self.root, f"CURRENT names {name}, which is missing")
-        return path
-
-    @contextlib.contextmanager
-    def lock(self):
-        """Hold the writer lock; refuse at once if another ingest holds it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        f = open(self.root / "lock", "a+")
-        try:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                f.seek(0)
-                holder = f.read().strip() or "another process"
-                raise IngestLocked(
-                    f"another ingest is running on {self.root} ({holder}); "
-                    "wait for it to finish and run this again"
-                ) from None
-            f.seek(0)
-            f.truncate()
-            f.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
-            f.flush()
-            yield
-        finally:
-            f.close()
-
-    def remove_dead_builds(self) -> int:
-        """Delete what a killed ingest left behind: unfinished builds, a temporary CURRENT.
-
-        Call with the lock held (only the lock holder builds). Returns the number
-        of build directories removed.
-        """
-        removed = 0
-        for child in self.root.iterdir():
-            if child.name.startswith(".build-") and child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-                removed += 1
-            elif child.name.startswith(f".{CURRENT}.") and child.name.endswith(".tmp"):
-                child.unlink(missing_ok=True)
-        return removed
-
-    def new_build(self) -> Path:
-        """A fresh temporary directory for a build (ignored by readers)."""
-        path = self.root / f".build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        (path / "papers").mkdir(parents=True)
-        return path
-
-    def publish(self, build: Path) -> Path:
-        """Rename a finished build into place, flip CURRENT to it, drop old versions."""
-        final = self.root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
-        fsync_dir(build)
-        os.replace(build, final)
-        fsync_dir(self.root)
-        try:
-            previous = self.current()
-        except IndexCorrupt:
-            previous = None  # a damaged CURRENT is simply replaced
-        write_atomic(self.root / CURRENT, final.name.encode())
-        self._cleanup(keep={final.name, previous.name if previous else ""})
-        return final
-
-    def _cleanup(self, keep: set[str]) -> None:
-        """Remove old versions and dead builds; the previous version stays for readers."""
-        for child in self.root.iterdir():
-            if child.name in keep or not child.is_dir():
-                continue
-            if child.name.startswith("v-") or child.name.startswith(".build-"):
-                shutil.rmtree(child, ignore_errors=True)
 
 
 @dataclass
@@ -374,176 +263,6 @@ class Snapshot:
                     vecs = self._store.sentence_vectors(d, int(inside[0]), int(inside[-1]) + 1)
                     out[k] = float(np.max(vecs[inside - inside[0]] @ query_vec))
         return out
-
-
-def paper_record(paper: Paper) -> dict:
-    d = paper.meta()
-    d["sections"] = [list(s) for s in paper.sections]
-    d["pages"] = [list(p) for p in paper.pages]
-    d["blocks"] = [[int(a), int(b), k] for a, b, k in paper.blocks]
-    return d
-
-
-def read_paper_record(version: Path, doc_id: str) -> dict:
-    try:
-        return json.loads((version / "papers" / f"{doc_id}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:  # ValueError: bad JSON or not UTF-8
-        raise IndexCorrupt(version, f"papers/{doc_id}.json is unreadable") from e
-
-
-def paper_from_record(d: dict, text: str) -> Paper:
-    return Paper(
-        doc_id=d["doc_id"], path=d["path"], title=d["title"], authors=tuple(d["authors"]),
-        year=d["year"], language=d["language"], sha256=d["sha256"], text=text,
-        sections=tuple((int(a), b) for a, b in d["sections"]),
-        pages=tuple((int(a), int(b)) for a, b in d["pages"]), venue=d.get("venue"),
-        blocks=tuple((int(a), int(b), str(k)) for a, b, k in d.get("blocks") or ()),
-    )
-
-
-def write_paper_files(
-    build: Path, paper: Paper, passages: list[Passage], vectors: np.ndarray,
-    sentences: np.ndarray, sentence_vectors: np.ndarray,
-):
-    """Write one paper's files into a build directory."""
-    base = build / "papers" / paper.doc_id
-    base.with_suffix(".txt").write_text(paper.text, encoding="utf-8")
-    base.with_suffix(".json").write_text(
-        json.dumps(paper_record(paper), ensure_ascii=False), encoding="utf-8"
-    )
-    with open(f"{base}.passages.jsonl", "w", encoding="utf-8") as f:
-        for p in passages:
-            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    np.save(base.with_suffix(".npy"), np.asarray(vectors, dtype=np.float32))
-    np.save(f"{base}.sentences.npy", np.asarray(sentences, dtype=np.int64).reshape(-1, 2))
-    np.save(f"{base}.sentvec.npy", np.asarray(sentence_vectors, dtype=np.float32))
-    # each sentence's block kind (a number into ingest.blocks.KINDS), aligned with the sentence rows
-    np.save(f"{base}.sentkinds.npy", sentence_codes(paper.blocks, sentences))
-    if paper.boxes is not None:  # PDFs: where each character of the text is printed
-        np.save(f"{base}.boxes.npy", np.asarray(paper.boxes, dtype=np.float32).reshape(-1, 5))
-
-
-def paper_files(version: Path, doc_id: str) -> list[Path]:
-    base = version / "papers" / doc_id
-    return [
-        base.with_suffix(".txt"), base.with_suffix(".json"),
-        Path(f"{base}.passages.jsonl"), base.with_suffix(".npy"),
-        Path(f"{base}.sentences.npy"), Path(f"{base}.sentvec.npy"),
-    ] + [Path(f"{base}.{kind}.npy") for kind in ("sentkinds", "boxes") if Path(f"{base}.{kind}.npy").exists()]
-
-
-def link_paper_files(old: Path, build: Path, doc_id: str) -> None:
-    """Reuse an unchanged paper's files in a new build (hard links: no copying)."""
-    for src in paper_files(old, doc_id):
-        dst = build / "papers" / src.name
-        try:
-            os.link(src, dst)
-        except OSError:
-            try:
-                shutil.copy2(src, dst)
-            except OSError as e:
-                raise IndexCorrupt(old, f"papers/{src.name} is unreadable ({type(e).__name__})") from e
-
-
-def read_passages(version: Path, doc_id: str) -> list[Passage]:
-    path = version / "papers" / f"{doc_id}.passages.jsonl"
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [Passage.from_dict(json.loads(line)) for line in f if line.strip()]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise IndexCorrupt(version, f"{path.name} is unreadable ({type(e).__name__})") from e
-
-
-def read_vectors(version: Path, doc_id: str, kind: str = "", mmap: bool = False) -> np.ndarray:
-    """A paper's stored array: passage vectors (kind ""), "sentences", "sentvec", "sentkinds" or "boxes".
-
-    ``mmap`` maps the file instead of reading it (copy-on-write): the array stays
-    valid after the file is deleted, and pages are read only when used.
-    """
-    path = version / "papers" / (f"{doc_id}.{kind}.npy" if kind else f"{doc_id}.npy")
-    try:
-        if mmap:
-            return np.asarray(np.load(path, mmap_mode="c", allow_pickle=False))
-        return np.load(path, allow_pickle=False)
-    except (FileNotFoundError, ValueError, OSError, EOFError) as e:
-        raise IndexCorrupt(version, f"{path.name} is unreadable") from e
-
-
-# Up to this many bytes of files, the manifest records each file's CRC-32 and opening checks
-# them all (a few milliseconds for the corpus): damage that keeps a file's size is found too.
-# Past it, opening checks sizes only, so that it stays fast at any size.
-CHECKSUM_MAX_BYTES = 256 * 2**20
-
-
-def _crc32(path: Path) -> int:
-    import zlib
-
-    crc = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            crc = zlib.crc32(chunk, crc)
-    return crc
-
-
-def file_checksums(version: Path, sizes: dict[str, int]) -> dict[str, int] | None:
-    """CRC-32 of every file listed in ``sizes``, or None when they add up past CHECKSUM_MAX_BYTES."""
-    if sum(sizes.values()) > CHECKSUM_MAX_BYTES:
-        return None
-    return {name: _crc32(version / name) for name in sizes}
-
-
-def file_sizes(version: Path) -> dict[str, int]:
-    return {
-        str(p.relative_to(version)): p.stat().st_size
-        for p in sorted(version.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
-    }
-
-
-def read_manifest(version: Path) -> dict:
-    try:
-        manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise IndexCorrupt(version, f"{MANIFEST} is unreadable ({type(e).__name__})") from e
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorrupt(version, f"{MANIFEST} has an unknown format")
-    papers, settings = manifest.get("papers"), manifest.get("settings")
-    if (
-        not isinstance(papers, list) or not isinstance(settings, dict) or "embedder" not in settings
-        or not isinstance(manifest.get("files", {}), dict)
-        or not all(isinstance(p, dict) and _safe_doc_id(p.get("doc_id")) for p in papers)
-    ):
-        raise IndexCorrupt(version, f"{MANIFEST} is incomplete")
-    return manifest
-
-
-def _safe_doc_id(doc_id) -> bool:
-    """A doc id names files in papers/: no path separators, no hidden names."""
-    return (
-        isinstance(doc_id, str) and bool(doc_id) and not doc_id.startswith(".")
-        and not any(c in doc_id for c in "/\\\x00")
-    )
-
-
-def check_files(version: Path, manifest: dict) -> None:
-    """Every file the manifest lists is there with its recorded size, and its CRC-32 where the
-    manifest has checksums (indexes up to CHECKSUM_MAX_BYTES)."""
-    for name, size in manifest.get("files", {}).items():
-        try:
-            actual = (version / name).stat().st_size
-        except OSError:
-            raise IndexCorrupt(version.parent, f"{name} is missing") from None
-        if actual != size:
-            raise IndexCorrupt(version.parent, f"{name} has {actual} bytes, expected {size}")
-    checksums = manifest.get("checksums")
-    if isinstance(checksums, dict):
-        for name, crc in checksums.items():
-            try:
-                ok = _crc32(version / name) == crc
-            except OSError:
-                ok = False
-            if not ok:
-                raise IndexCorrupt(version.parent, f"{name} is damaged (its checksum changed)")
 
 
 def _current_bytes(root: Path) -> bytes | None:

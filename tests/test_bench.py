@@ -73,7 +73,7 @@ def test_bench_quick_extras_are_sane(quick_bench):
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivfpq", "auto"])
 def test_vector_index_kinds_round_trip(tmp_path, kind):
-    from sisterqa.eval.bench import Mixture
+    from sisterqa.eval.synthetic import Mixture
     from sisterqa.index.vectors import VectorIndex
 
     mix = Mixture(clusters=32, seed=7)

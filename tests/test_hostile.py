@@ -295,7 +295,7 @@ def test_an_exception_while_embedding_one_file_is_that_files_error(tmp_path):
 def test_uploads_survive_odd_names_the_lock_and_being_sent_again(tmp_path):
     """Before: the lock message showed the index path and the pid, and sending the file again as it
     suggested was refused as "already in the corpus"."""
-    from sisterqa.app import ui_helpers as h
+    from sisterqa.app import library as lib
     from sisterqa.app.settings import load_settings
 
     root = tmp_path / "p"
@@ -304,24 +304,24 @@ def test_uploads_survive_odd_names_the_lock_and_being_sent_again(tmp_path):
     index_dir = root / s.index_dir
     paper = small_paper("Kupang", "Darwin", 2011).encode()
     with IndexDir(index_dir).lock():
-        out = h.add_uploads([("kupang\x00darwin.md", paper)], s)
+        out = lib.add_uploads([("kupang\x00darwin.md", paper)], s)
     assert out.error and str(index_dir) not in out.error and "pid" not in out.error, out.error
     assert "another ingest is running" in out.error
     assert out.interrupted and out.interrupted[0][0] == "kupang\ufffddarwin.md"
     saved = root / "corpus" / "kupang_darwin.md"
     assert saved.exists()
-    again = h.add_uploads([("kupang\x00darwin.md", paper)], s)  # as the message suggests
+    again = lib.add_uploads([("kupang\x00darwin.md", paper)], s)  # as the message suggests
     assert not again.rejected and again.added == [("kupang\ufffddarwin.md", str(saved))], again
     assert [p["path"] for p in open_snapshot(index_dir).papers] == ["corpus/kupang_darwin.md"]
-    msgs = h.upload_messages(again)
+    msgs = lib.upload_messages(again)
     assert msgs[0] == ("success", "Added kupang\ufffddarwin.md (saved as kupang_darwin.md)")
     assert all("\x00" not in text for _, text in msgs)
-    third = h.add_uploads([("copy.md", paper)], s)  # now indexed: a copy is refused
+    third = lib.add_uploads([("copy.md", paper)], s)  # now indexed: a copy is refused
     assert third.rejected == [("copy.md", "is already in the corpus (same content as kupang_darwin.md)")]
     # a file that is repaired is reported with its warning
-    fourth = h.add_uploads([("odd.pdf", H.build("surrogates.pdf"))], s)
+    fourth = lib.add_uploads([("odd.pdf", H.build("surrogates.pdf"))], s)
     assert ("warning", "odd.pdf: 6 characters that are not valid text (lone surrogates, private-use, "
-                       "unassigned or control characters) dropped") in h.upload_messages(fourth)
+                       "unassigned or control characters) dropped") in lib.upload_messages(fourth)
 
 
 # ======================================================================== 3. serving

@@ -65,7 +65,7 @@ def test_bm25_of_the_packs_scores_as_one_bm25s_index(built_index):
 
 
 def test_sharded_bm25_merges_with_global_idf(tmp_path):
-    from sisterqa.eval.bench import synthetic_texts
+    from sisterqa.eval.synthetic import synthetic_texts
 
     texts = synthetic_texts(3000, seed=11, words=60)
     langs = ["en"] * len(texts)

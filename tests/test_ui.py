@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from sisterqa.app import library as lib
 from sisterqa.app import ui_helpers as h
+from sisterqa.app.references import format_reference
 from sisterqa.app.settings import load_settings
 from sisterqa.index.store import open_snapshot
 from sisterqa.ingest.read import doc_id_for
@@ -120,7 +121,7 @@ def test_ask_shows_answer_citations_reference_and_passages(monkeypatch, index_co
     # "Copy reference": a formatted reference in a code block (which has a copy button).
     refs = [c.value for c in at.code]
     first = snap.paper_meta(answer.citations[0].doc_id)
-    assert h.format_reference(first) in refs
+    assert format_reference(first) in refs
     assert any("(" in r and ")." in r for r in refs)
     # "Why these passages": every retrieved passage with its scores.
     why = next(e for e in at.expander if e.label == "Why these passages")
@@ -358,11 +359,11 @@ def test_text_is_escaped_and_highlighted():
 
 
 def test_format_reference():
-    assert h.format_reference({
+    assert format_reference({
         "title": "Paradiplomacy and the Future of Smart City", "authors": ["Reza Noormansyah", "Ghaziah Nurika Akhni"],
         "year": 2024, "venue": "Jurnal X",
     }) == "Noormansyah, R., & Akhni, G. N. (2024). Paradiplomacy and the Future of Smart City. Jurnal X."
-    assert h.format_reference({"title": "Alasan", "authors": [], "year": None}) == "Alasan. (n.d.)."
+    assert format_reference({"title": "Alasan", "authors": [], "year": None}) == "Alasan. (n.d.)."
 
 
 def test_whitespace_question_leaves_no_empty_bubble(monkeypatch, index_copy):
