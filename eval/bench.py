@@ -128,11 +128,21 @@ def _bench_corpus(src: Path, dst: Path, quick: bool) -> list[Path]:
 
 
 def _new_paper(corpus: Path, template: Path, i: int) -> Path:
-    """A new paper: ``template``'s text under a new name, its first line changed."""
+    """A new paper shaped like ``template`` (its title changed, its headings, paragraphs of the same
+    lengths) whose paragraphs are synthetic text (``eval.synthetic``): a paper of its own, not a copy
+    of an indexed one, which ingest would report as a copy instead of adding (``index/copies.py``)."""
+    from .synthetic import synthetic_texts
+
     text = template.read_text(encoding="utf-8")
     head, _, rest = text.partition("\n")
+    paras = rest.split("\n\n")
+    long = [k for k, p in enumerate(paras) if len(p.split()) >= 12]
+    fill = synthetic_texts(len(long), seed=1000 + i, words=140)
+    for k, f in zip(long, fill):
+        n = len(paras[k].split())
+        paras[k] = " ".join((f.split() * (n // 140 + 1))[:n]) + "."
     path = corpus / f"bench-added-{i}-{template.stem}{template.suffix}"
-    path.write_text(f"{head} (bench copy {i})\n{rest}", encoding="utf-8")
+    path.write_text(f"{head} (bench paper {i})\n" + "\n\n".join(paras), encoding="utf-8")
     return path
 
 
@@ -362,7 +372,7 @@ def scale_vectors(n: int, kinds=("flat", "hnsw", "ivfpq"), n_queries: int = 200,
                 "params": {k: v for k, v in index.params.items() if k not in ("kind", "ntotal")},
                 "generate_s": round(gen_s, 2), "auto": resolve_kind("auto", n),
             })
-        del index
+        index = None  # freed before the next kind is built
     return rows
 
 
