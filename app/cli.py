@@ -462,7 +462,7 @@ def read(ctx, paths, as_json):
             files.append(p)  # read_report names the missing file
     for f in files:
         try:
-            r = read_report(f, root=s.root, max_bytes=s.build.max_bytes)
+            r = read_report(f, root=s.root, max_bytes=s.build.max_bytes, limits=s.build.limits)
         except Exception as e:  # noqa: BLE001 - one file's failure is that file's error, never the batch's
             r = {"path": _shown_path(str(f), s.root), "title": None, "authors": [], "year": None,
                  "language": None, "pages": None, "sections": [], "text": "", "warnings": [],

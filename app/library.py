@@ -21,6 +21,7 @@ from typing import Callable
 from sisterqa.index.build import IngestReport, ingest
 from sisterqa.ingest.errors import BadPaper, SisterQAError, public_error
 from sisterqa.ingest.load import SUPPORTED, parse_bytes
+from sisterqa.ingest.pdfguard import Limits
 from sisterqa.ingest.validtext import shown_text
 
 Progress = Callable[[str, int, int, str], None]
@@ -155,12 +156,13 @@ def safe_filename(name: str) -> str:
     return stem + suffix
 
 
-def check_upload(name: str, data: bytes, max_bytes: int) -> None:
+def check_upload(name: str, data: bytes, max_bytes: int, limits: Limits = Limits()) -> None:
     """Raise BadPaper unless ``data`` reads as a paper of the type its name promises.
 
-    The same checks and parsing as ``sisterqa ingest`` (ingest.load.parse_bytes).
+    The same checks and parsing as ``sisterqa ingest`` (ingest.load.parse_bytes), under the same
+    limits (the settings' ``build.limits``).
     """
-    parse_bytes(name, data, max_bytes)
+    parse_bytes(name, data, max_bytes, limits)
 
 
 @dataclass
@@ -266,7 +268,7 @@ def add_uploads(
     for name, data in files:
         shown = shown_text(name or "") or "(no name)"
         try:
-            check_upload(safe_filename(name), data, settings.build.max_bytes)
+            check_upload(safe_filename(name), data, settings.build.max_bytes, settings.build.limits)
             digest = _sha(data)
             if digest in indexed or digest in known:
                 same = (indexed.get(digest) or known[digest]).name
@@ -546,7 +548,8 @@ def copy_of(settings, path: Path) -> dict | None:
         meta = read_metadata(Path(path).parent).get(Path(path).name, {})
     except BadPaper:
         meta = {}
-    paper = read_paper(Path(path), meta, root=root, max_bytes=settings.build.max_bytes)
+    paper = read_paper(Path(path), meta, root=root, max_bytes=settings.build.max_bytes,
+                       limits=settings.build.limits)
     sigs = Signatures.load(version) or Signatures(
         {d: signature((version / "papers" / f"{d}.txt").read_text(encoding="utf-8")) for d in papers})
     hit = sigs.find(paper.text, signature(paper.text),

@@ -5,7 +5,8 @@ index's ``papers/<doc>.boxes.npy``); ``render_page`` draws that page with the bo
 ``render_band`` the part of it around the quote, so that the highlight is on screen as soon as
 the page view opens (a phone included); ``page_html`` is the view itself: the band or the whole
 page at a zoom, the whole page scrolled to the quote; every drawing is done in the sandbox worker
-under a memory cap (``SISTERQA_PDF_MEMORY_MB``).
+under a memory cap (``SISTERQA_PDF_MEMORY_MB``: the settings' ``build.limits.memory_mb``, carried by
+each ``PageShot``).
 """
 
 from __future__ import annotations
@@ -15,18 +16,23 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from sisterqa.ingest.sandbox import MEMORY_MB
+
 
 @dataclass(frozen=True)
 class PageShot:
-    """Where a citation is printed: the PDF, the page (1-based) and the quote's rectangles on it."""
+    """Where a citation is printed: the PDF, the page (1-based) and the quote's rectangles on it; and
+    the memory cap (MB) it is drawn under."""
 
     pdf: str
     page: int
     rects: tuple[tuple[float, float, float, float], ...]  # x0, y0, x1, y1 in points, origin top-left
+    memory_mb: int = MEMORY_MB  # the settings' build.limits.memory_mb (SISTERQA_PDF_MEMORY_MB)
 
 
-def citation_pages(answer, snapshot, root: Path) -> dict[int, PageShot]:
-    """{citation n: PageShot} for the citations of PDFs whose file is still there."""
+def citation_pages(answer, snapshot, root: Path, memory_mb: int = MEMORY_MB) -> dict[int, PageShot]:
+    """{citation n: PageShot} for the citations of PDFs whose file is still there, each drawn within
+    ``memory_mb`` (the settings' ``build.limits.memory_mb``)."""
     out: dict[int, PageShot] = {}
     for c in answer.citations:
         try:
@@ -41,7 +47,7 @@ def citation_pages(answer, snapshot, root: Path) -> dict[int, PageShot]:
             continue
         page = boxes[0]["page"]
         rects = tuple((b["x0"], b["y0"], b["x1"], b["y1"]) for b in boxes if b["page"] == page)
-        out[c.n] = PageShot(str(path), page, rects)
+        out[c.n] = PageShot(str(path), page, rects, memory_mb)
     return out
 
 
@@ -57,7 +63,8 @@ def _in_worker(func: str, shot: "PageShot", *args, failed):
     from sisterqa.ingest.errors import BadPaper
 
     try:
-        return sandbox.call(f"sisterqa.app.page_view:{func}", shot, *args, seconds=30, pool="page")
+        return sandbox.call(f"sisterqa.app.page_view:{func}", shot, *args, seconds=30, mb=shot.memory_mb,
+                            pool="page")
     except sandbox.WorkerDied as e:
         return failed(f"Page {shot.page} could not be drawn: it {e.why} to draw.")
     except (RuntimeError, BadPaper) as e:

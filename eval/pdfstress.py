@@ -76,14 +76,21 @@ def _fold(s: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", s)).strip()
 
 
-def measure_file(path: Path, pdftotext: str | None) -> dict:
+def _limits():
+    """The reading limits of the settings (SISTERQA_MAX_PAPER_CHARS=… and the others, sisterqa.toml)."""
+    from sisterqa.app.settings import load_settings
+
+    return load_settings().build.limits
+
+
+def measure_file(path: Path, pdftotext: str | None, limits=None) -> dict:
     from sisterqa.ingest.errors import BadPaper
     from sisterqa.ingest.pdf import read_pdf
 
     data = path.read_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        r = read_pdf(path, data)
+        r = read_pdf(path, data, limits=limits or _limits())
     except BadPaper as e:
         return {"file": path.name, "failed": e.reason, "seconds": time.perf_counter() - t0}
     except Exception as e:  # noqa: BLE001 - what a stress run is for
@@ -126,10 +133,11 @@ def summarise(rows: list[dict]) -> dict:
 def run(folder: Path, limit: int | None = None, progress=lambda m: None) -> dict:
     files = sorted(Path(folder).rglob("*.pdf"))[:limit]
     pdftotext = shutil.which("pdftotext")
+    limits = _limits()
     rows = []
     for i, f in enumerate(files):
         progress(f"{i + 1}/{len(files)} {f.name}")
-        rows.append(measure_file(f, pdftotext))
+        rows.append(measure_file(f, pdftotext, limits))
     return {"summary": summarise(rows), "files": rows}
 
 
@@ -141,17 +149,18 @@ def _read_one(path: str, what: str) -> None:
     the chat's page view does (``page``); print one JSON line with the outcome."""
     from sisterqa.ingest.errors import BadPaper
 
+    limits = _limits()
     t0 = time.perf_counter()
     out: dict = {"error": None}
     try:
         if what == "page":
             from sisterqa.app.page_view import PageShot, render_page
 
-            out["png_bytes"] = len(render_page(PageShot(path, 1, ((72.0, 700.0, 300.0, 720.0),))))
+            out["png_bytes"] = len(render_page(PageShot(path, 1, ((72.0, 700.0, 300.0, 720.0),), limits.memory_mb)))
         else:
             from sisterqa.ingest.read import read_paper
 
-            paper = read_paper(Path(path))
+            paper = read_paper(Path(path), limits=limits)
             out.update(chars=len(paper.text), pages=paper.page_count, warnings=list(paper.warnings))
     except BadPaper as e:
         out["error"] = e.reason

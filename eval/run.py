@@ -104,7 +104,7 @@ def evaluate(settings, gold: Path = GOLD, baselines: bool = True, engine=None,
     texts = {}
     for p, f in zip(snap.papers, files):
         try:
-            raw = load(f)
+            raw = load(f, limits=settings.build.limits)
             texts[p["doc_id"]] = normalize(" ".join(t for _, t in raw.pages))
         except Exception:  # noqa: BLE001 - a missing source file: fall back to the indexed text
             texts[p["doc_id"]] = normalize(snap.paper_text(p["doc_id"]))

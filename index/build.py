@@ -18,7 +18,7 @@ from sisterqa.ingest.load import DEFAULT_MAX_BYTES, SUPPORTED, sha256_file
 from sisterqa.ingest.read import BIB_FIELDS, doc_id_for, read_metadata, read_paper
 from sisterqa.ingest.sentences import split_sentences
 
-from sisterqa.ingest.pdfguard import check_passages
+from sisterqa.ingest.pdfguard import Limits, check_passages
 
 from . import copies, packs, refused, store
 from .bm25 import TOKENIZER
@@ -40,6 +40,7 @@ class BuildSettings:
     embed_context: bool = True  # embed "title — section" before each passage's text
     max_bytes: int = DEFAULT_MAX_BYTES
     backend: str | None = None  # faiss, milvus (index/backends/); None: the index's own, faiss for a new one
+    limits: Limits = Limits()  # what reading one file may cost (ingest.pdfguard.Limits)
 
     def stored(self) -> dict:
         """The settings that change stored data; a change forces a full rebuild."""
@@ -224,7 +225,7 @@ def _ingest(
         todo = [x for x in plan if x not in unchanged]
         # Files refused before, unchanged and under the same limits, are not read again (refused.py)
         refused_before = refused.load(index_dir.root)
-        refused_key = refused.limits_key(settings.max_bytes)
+        refused_key = refused.limits_key(settings.limits, settings.max_bytes)
         refusals = {sha: r for sha, r in refused_before.items()
                     if sha in {x[2] for x in todo} and r.get("limits") == refused_key and not full}
         for f, rel, sha, prev in [x for x in todo if x[2] in refusals and x[3] is None]:
@@ -294,10 +295,10 @@ def _ingest(
                     raise BadPaper(f, f"{refusals[sha]['reason']} ({refused.AGAIN})")
                 paper = read_paper(
                     f, _paper_meta(f, metadata_cache), root=root, doc_id=doc_ids[rel],
-                    max_bytes=settings.max_bytes,
+                    max_bytes=settings.max_bytes, limits=settings.limits,
                 )
                 passages = chunk_paper(paper, settings.chunk)
-                check_passages(f, len(passages))
+                check_passages(f, len(passages), settings.limits)
                 sentences = split_sentences(paper.text) if passages else []
                 json.dumps(paper.meta(), ensure_ascii=False).encode("utf-8")  # what the manifest will hold
             except Exception as e:  # noqa: BLE001 - one odd file must never stop the others

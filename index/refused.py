@@ -15,17 +15,17 @@ import os
 import time
 from pathlib import Path
 
+from sisterqa.ingest.pdfguard import Limits
+
 FILE = "refused.json"
 AGAIN = "refused before; not read again until the file or the limits change, or `sisterqa ingest --full`"
 
 
-def limits_key(max_bytes: int) -> str:
-    """What a refusal depends on besides the content: the reading limits in force."""
-    from sisterqa.ingest import pdfguard, sandbox
-
-    lim = pdfguard.limits()
+def limits_key(lim: Limits, max_bytes: int) -> str:
+    """What a refusal depends on besides the content: the reading limits in force (the ingest's
+    settings: ``BuildSettings.limits`` and ``max_bytes``)."""
     return json.dumps([lim.pages, lim.seconds, lim.stream_bytes, lim.page_chars, lim.paper_chars,
-                       lim.passages, sandbox.memory_mb(), max_bytes])
+                       lim.passages, lim.memory_mb, max_bytes])
 
 
 def load(index_root: Path) -> dict[str, dict]:

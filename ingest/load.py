@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadPaper
+from .pdfguard import Limits
 
 SUPPORTED = (".txt", ".md", ".pdf")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -31,8 +32,8 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Read ``path`` as a paper, or raise BadPaper saying plainly why not."""
+def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits = Limits()) -> RawDocument:
+    """Read ``path`` as a paper (a PDF under ``limits``), or raise BadPaper saying plainly why not."""
     path = Path(path)
     _check_type(path)
     try:
@@ -48,22 +49,24 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
     if path.suffix.lower() == ".pdf":
         from .pdfguard import read_pdf_bounded
 
-        pdf = read_pdf_bounded(path, data)  # in the sandbox worker, under its memory cap
+        pdf = read_pdf_bounded(path, data, limits)  # in the sandbox worker, under its memory cap
         pages = tuple(pdf.page_texts)
     else:
         pages = parse_bytes(path, data, max_bytes)
     return RawDocument(path=path, sha256=hashlib.sha256(data).hexdigest(), pages=pages, pdf=pdf)
 
 
-def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[tuple[int | None, str], ...]:
-    """The pages of a paper given as bytes, or BadPaper saying why not (ingest and uploads share it)."""
+def parse_bytes(name, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                limits: Limits = Limits()) -> tuple[tuple[int | None, str], ...]:
+    """The pages of a paper given as bytes (a PDF under ``limits``), or BadPaper saying why not (ingest
+    and uploads share it)."""
     path = Path(name)
     _check_type(path)
     _check_size(path, len(data), max_bytes)
     if path.suffix.lower() == ".pdf":
         from .pdfguard import read_pdf_bounded
 
-        pages = tuple(read_pdf_bounded(path, data).page_texts)
+        pages = tuple(read_pdf_bounded(path, data, limits).page_texts)
     else:
         pages = ((None, _decode_text(path, data)),)
     if not any(t.strip() for _, t in pages):

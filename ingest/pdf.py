@@ -28,10 +28,11 @@ Every character of the text keeps its box (page, x0, top, x1, bottom in PDF
 points, origin top-left; page 0 for spaces and breaks this module made), so a
 citation can be shown where it is printed.
 
-Limits, each a one-line reason (``BadPaper``), kept in ``ingest.pdfguard``: pages
-(``max_pages``), seconds per file (``time_limit_s``), inflated stream bytes across every filter
-layer and spelling (``max_stream_bytes``), characters on a page and in a file (checked as each page's
-characters are counted, before any is read). Characters that are not valid text are dropped and
+Limits, each a one-line reason (``BadPaper``), kept in ``ingest.pdfguard`` (``Limits``: the
+settings' or the defaults, passed in as ``limits``): pages (``max_pages``), seconds per file
+(``time_limit_s``), inflated stream bytes across every filter layer and spelling
+(``max_stream_bytes``), characters on a page and in a file (checked as each page's characters are
+counted, before any is read). Characters that are not valid text are dropped and
 counted. One page that fails becomes a warning naming it; pages without text are named; a PDF none of
 whose pages loads is named by what is wrong with its page tree.
 """
@@ -54,12 +55,6 @@ from .blocks import (CAPTION_LOOSE, KINDS, code_score, finish_blocks, front_kind
 from . import pdfguard
 from .errors import BadPaper
 from .pdfguard import MAX_PAGES, MAX_STREAM_MB, TIME_LIMIT_S, check_streams  # noqa: F401
-
-
-def limits() -> tuple[int, float, int]:
-    """(pages, seconds, inflated stream bytes): the defaults, or the SISTERQA_* variables (ingest.pdfguard)."""
-    lim = pdfguard.limits()
-    return lim.pages, lim.seconds, lim.stream_bytes
 
 
 HYPHENS = "-\u00ad\u2010\ufffe\u0002"
@@ -1036,22 +1031,22 @@ def _year(first: list[Line]) -> int | None:
 
 
 def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: float | None = None,
-             max_stream_bytes: int | None = None) -> PdfText:
+             max_stream_bytes: int | None = None, limits: pdfguard.Limits = pdfguard.Limits()) -> PdfText:
     """Read a PDF's bytes into ``PdfText``, or raise BadPaper with a one-line reason.
 
-    Limits left None come from ``limits()``.
+    ``limits``: the settings' reading limits (default: the built-in ones); ``max_pages``,
+    ``time_limit_s`` and ``max_stream_bytes``, when given, override theirs.
     """
     import pypdfium2 as pdfium
 
-    env_pages, env_time, env_stream = limits()
-    max_pages = env_pages if max_pages is None else max_pages
-    time_limit_s = env_time if time_limit_s is None else time_limit_s
-    max_stream_bytes = env_stream if max_stream_bytes is None else max_stream_bytes
+    max_pages = limits.pages if max_pages is None else max_pages
+    time_limit_s = limits.seconds if time_limit_s is None else time_limit_s
+    max_stream_bytes = limits.stream_bytes if max_stream_bytes is None else max_stream_bytes
     path = Path(path)
     if b"%PDF-" not in data[:1024]:
         raise BadPaper(path, "is not a PDF (no PDF header); is it a text file named .pdf?")
     started = time.monotonic()
-    check_streams(path, data, max_stream_bytes, time_limit_s)
+    check_streams(path, data, max_stream_bytes, time_limit_s, limits.page_chars)
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -1066,7 +1061,7 @@ def read_pdf(path, data: bytes, max_pages: int | None = None, time_limit_s: floa
         if count > max_pages:
             raise BadPaper(path, f"has {count} pages, over the limit of {max_pages} "
                            "(raise it with SISTERQA_MAX_PDF_PAGES)")
-        budget = pdfguard.start(path, replace(pdfguard.limits(), seconds=time_limit_s), count, started)
+        budget = pdfguard.start(path, replace(limits, seconds=time_limit_s), count, started)
         try:
             meta_title = (doc.get_metadata_value("Title") or "").strip()
         except Exception:  # noqa: BLE001 - damaged metadata is simply absent

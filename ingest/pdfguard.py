@@ -16,7 +16,9 @@ PDFium has counted a page's characters, before any is read) and in the whole fil
 every page), and seconds (checked inside each page as well as between pages). It also makes the
 text valid (``validtext``) and counts what it dropped.
 
-The limits, each a setting (environment variable) and each refused in one line that names it:
+The limits (``Limits``), each a setting (an environment variable, or a ``sisterqa.toml`` key, read by
+``app/settings.py`` and passed down: ``Settings.build.limits``) and each refused in one line that
+names it:
 
 | limit | default | setting |
 | --- | --- | --- |
@@ -26,12 +28,14 @@ The limits, each a setting (environment variable) and each refused in one line t
 | characters on one page | 100,000 | ``SISTERQA_MAX_PAGE_CHARS`` |
 | characters a file (any type) | 1,000,000 | ``SISTERQA_MAX_PAPER_CHARS`` |
 | passages a file | 2,000 | ``SISTERQA_MAX_PAPER_PASSAGES`` |
+| memory of the reader's worker (``ingest.sandbox``) | 768 MB | ``SISTERQA_PDF_MEMORY_MB`` |
+
+Nothing here reads the environment: a caller without settings gets the defaults (``Limits()``).
 """
 
 from __future__ import annotations
 
 import contextvars
-import os
 import re
 import time
 import zlib
@@ -40,6 +44,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import BadPaper
+from .sandbox import MEMORY_MB
 from .validtext import dropped_warning, valid_same_length
 
 MAX_PAGES = 2000
@@ -52,25 +57,15 @@ MAX_PASSAGES = 2_000
 
 @dataclass(frozen=True)
 class Limits:
-    pages: int = MAX_PAGES
-    seconds: float = TIME_LIMIT_S
-    stream_bytes: int = MAX_STREAM_MB * 1024 * 1024
-    page_chars: int = MAX_PAGE_CHARS
-    paper_chars: int = MAX_PAPER_CHARS
-    passages: int = MAX_PASSAGES
+    """What reading one file may cost (the table above); the defaults unless the settings say otherwise."""
 
-
-def limits() -> Limits:
-    """The limits: the defaults, or the SISTERQA_* variables."""
-    env = os.environ.get
-    return Limits(
-        pages=int(env("SISTERQA_MAX_PDF_PAGES", MAX_PAGES)),
-        seconds=float(env("SISTERQA_PDF_TIME_LIMIT_S", TIME_LIMIT_S)),
-        stream_bytes=int(float(env("SISTERQA_MAX_PDF_STREAM_MB", MAX_STREAM_MB)) * 1024 * 1024),
-        page_chars=int(env("SISTERQA_MAX_PAGE_CHARS", MAX_PAGE_CHARS)),
-        paper_chars=int(env("SISTERQA_MAX_PAPER_CHARS", MAX_PAPER_CHARS)),
-        passages=int(env("SISTERQA_MAX_PAPER_PASSAGES", MAX_PASSAGES)),
-    )
+    pages: int = MAX_PAGES  # SISTERQA_MAX_PDF_PAGES
+    seconds: float = TIME_LIMIT_S  # SISTERQA_PDF_TIME_LIMIT_S
+    stream_bytes: int = MAX_STREAM_MB * 1024 * 1024  # SISTERQA_MAX_PDF_STREAM_MB (in MB)
+    page_chars: int = MAX_PAGE_CHARS  # SISTERQA_MAX_PAGE_CHARS
+    paper_chars: int = MAX_PAPER_CHARS  # SISTERQA_MAX_PAPER_CHARS
+    passages: int = MAX_PASSAGES  # SISTERQA_MAX_PAPER_PASSAGES
+    memory_mb: int = MEMORY_MB  # SISTERQA_PDF_MEMORY_MB: the sandbox worker's cap (reader and page view)
 
 
 def count_text(n: int) -> str:
@@ -78,17 +73,15 @@ def count_text(n: int) -> str:
     return f"{n / 1e6:.1f} M" if n >= 1_000_000 else f"{n:,}"
 
 
-def check_paper_chars(path, chars: int, lim: Limits | None = None) -> None:
+def check_paper_chars(path, chars: int, lim: Limits = Limits()) -> None:
     """Refuse a paper (any file type) whose text is over the characters-a-file budget."""
-    lim = lim or limits()
     if chars > lim.paper_chars:
         raise BadPaper(path, f"has {count_text(chars)} characters, over the limit of {lim.paper_chars:,} "
                              "a file (raise it with SISTERQA_MAX_PAPER_CHARS)")
 
 
-def check_passages(path, passages: int, lim: Limits | None = None) -> None:
+def check_passages(path, passages: int, lim: Limits = Limits()) -> None:
     """Refuse a paper cut into more passages than a file may have (each is embedded)."""
-    lim = lim or limits()
     if passages > lim.passages:
         raise BadPaper(path, f"has {passages:,} passages, over the limit of {lim.passages:,} a file "
                              "(raise it with SISTERQA_MAX_PAPER_PASSAGES)")
@@ -869,11 +862,11 @@ def _count_encrypted(data: bytes, counter: _Counter, page_chars: int) -> None:
         return
 
 
-def check_streams(path, data: bytes, limit: int, seconds: float = TIME_LIMIT_S, page_chars: int | None = None) -> int:
+def check_streams(path, data: bytes, limit: int, seconds: float = TIME_LIMIT_S,
+                  page_chars: int = MAX_PAGE_CHARS) -> int:
     """Refuse a PDF whose streams inflate past ``limit`` bytes in all (a decompression bomb), or with a
-    content stream printing far more characters than a page may (``page_chars``, default the
-    setting's); the bytes inflated otherwise."""
-    page_chars = limits().page_chars if page_chars is None else page_chars
+    content stream printing far more characters than a page may (``page_chars``: ``Limits.page_chars``);
+    the bytes inflated otherwise."""
     try:
         return inflated_bytes(data, limit, seconds, page_chars)
     except _Over:
@@ -952,17 +945,16 @@ def no_text_reason(data: bytes, pages: int, unreadable: int, warnings: list[str]
 # ---------------------------------------------------------------- reading in the sandbox
 
 
-def read_pdf_bounded(path, data: bytes):
-    """``ingest.pdf.read_pdf`` in the sandbox worker (``ingest.sandbox``): a PDF that needs more memory
-    than the cap, crashes PDFium or outlives the time limit is refused in one line, and the caller
-    (an ingest, the chat's server) never holds what PDFium built."""
+def read_pdf_bounded(path, data: bytes, lim: Limits = Limits()):
+    """``ingest.pdf.read_pdf`` under ``lim`` in the sandbox worker (``ingest.sandbox``, capped at
+    ``lim.memory_mb``): a PDF that needs more memory than the cap, crashes PDFium or outlives the time
+    limit is refused in one line, and the caller (an ingest, the chat's server) never holds what PDFium
+    built. The worker gets ``lim`` with the call, never the caller's environment."""
     from . import sandbox
 
-    lim = limits()
-    settings = {k: v for k, v in os.environ.items() if k.startswith("SISTERQA_")}
     try:
-        return sandbox.call("sisterqa.ingest.pdfguard:_read_pdf_with", str(path), data, settings,
-                            seconds=lim.seconds + 10)
+        return sandbox.call("sisterqa.ingest.pdfguard:_read_pdf_with", str(path), data, lim,
+                            seconds=lim.seconds + 10, mb=lim.memory_mb)
     except sandbox.WorkerDied as e:
         if e.why.startswith("took"):
             raise BadPaper(path, f"took over {lim.seconds:g} s to read (stopped inside a page; "
@@ -973,11 +965,8 @@ def read_pdf_bounded(path, data: bytes):
         raise BadPaper(path, f"could not be read as a PDF ({e})") from None
 
 
-def _read_pdf_with(path: str, data: bytes, settings: dict):
-    """In the worker: ``read_pdf`` under the caller's SISTERQA_* settings (the worker outlives them)."""
+def _read_pdf_with(path: str, data: bytes, lim: Limits):
+    """In the worker: ``read_pdf`` under the caller's limits (sent with each call: the worker outlives them)."""
     from .pdf import read_pdf
 
-    for k in [k for k in os.environ if k.startswith("SISTERQA_") and k != "SISTERQA_SANDBOX_MB"]:
-        del os.environ[k]
-    os.environ.update(settings)
-    return read_pdf(path, data)
+    return read_pdf(path, data, limits=lim)

@@ -13,7 +13,7 @@ from .errors import BadPaper
 from .language import detect_language
 from .load import DEFAULT_MAX_BYTES, load
 from .paper import Paper
-from .pdfguard import check_paper_chars
+from .pdfguard import Limits, check_paper_chars
 from .validtext import dropped_warning, valid, valid_text
 from .sections import find_sections, is_top_heading
 
@@ -69,14 +69,16 @@ def read_paper(
     root: Path | None = None,
     doc_id: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits = Limits(),
 ) -> Paper:
-    """Read and clean one paper. ``meta`` overrides what is guessed from the text."""
+    """Read and clean one paper under ``limits`` (the settings' reading limits; default the built-in
+    ones). ``meta`` overrides what is guessed from the text."""
     path = Path(path)
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
         raise BadPaper(path, "has a file name that is not valid UTF-8; rename it") from None
-    raw = load(path, max_bytes=max_bytes)
+    raw = load(path, max_bytes=max_bytes, limits=limits)
     meta = _valid_meta(meta or {})
     if raw.pdf is not None:
         return _pdf_paper(path, raw, meta, root, doc_id)
@@ -97,7 +99,7 @@ def read_paper(
     text = "\n\n".join(parts)
     if not text.strip():
         raise BadPaper(path, "contains no text after cleaning")
-    check_paper_chars(path, len(text))
+    check_paper_chars(path, len(text), limits)
     rel = os.path.relpath(path.resolve(), (root or Path.cwd()).resolve())
     year = meta.get("year")
     sections = tuple(find_sections(text, md_headings))
@@ -151,8 +153,9 @@ def _pdf_paper(path: Path, raw, meta: dict, root: Path | None, doc_id: str | Non
     )
 
 
-def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
-    """What ingest reads from one file, without indexing it (``sisterqa read --json``).
+def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                limits: Limits = Limits()) -> dict:
+    """What ingest reads from one file under ``limits``, without indexing it (``sisterqa read --json``).
 
     ``{"path", "title", "authors", "year", "language", "pages", "sections": [{"title", "page"}],
     "text", "warnings", "error", "blocks": [{"kind", "start", "end", "page"}]}``; ``error`` is null or
@@ -169,7 +172,7 @@ def read_report(path: Path, root: Path | None = None, max_bytes: int = DEFAULT_M
             meta = read_metadata(path.parent).get(path.name, {})
         except BadPaper:
             meta = {}  # ingest ignores a broken metadata file too
-        paper = read_paper(path, meta, root=root, max_bytes=max_bytes)
+        paper = read_paper(path, meta, root=root, max_bytes=max_bytes, limits=limits)
     except BadPaper as e:
         out["error"] = e.reason
         return out

@@ -5,7 +5,8 @@ What the stream check (``pdfguard``) cannot see, a page can still hold: form XOb
 each other ten times over (a 2 KB file whose one page prints 20 million characters, which PDFium
 builds in memory and then aborts on), an image 100,000 pixels square. So the PDF reader and the
 page view run in a worker process (``python -m sisterqa.ingest.sandbox``) whose data segment is
-capped (``RLIMIT_DATA``, default 768 MB: ``SISTERQA_PDF_MEMORY_MB``) and which is killed at a
+capped (``RLIMIT_DATA``, the ``mb`` each caller passes: ``pdfguard.Limits.memory_mb``, default
+768 MB, the setting ``SISTERQA_PDF_MEMORY_MB`` read by app/settings.py) and which is killed at a
 deadline. When it dies, the caller gets one line saying so; the server, the ingest and the other
 files go on.
 
@@ -31,7 +32,7 @@ import time
 
 from .errors import BadPaper
 
-MEMORY_MB = 768  # SISTERQA_PDF_MEMORY_MB
+MEMORY_MB = 768  # the default cap (SISTERQA_PDF_MEMORY_MB, read by app/settings.py)
 _ALLOWED = {
     ("builtins", "list"), ("builtins", "dict"), ("builtins", "tuple"), ("builtins", "set"),
     ("builtins", "frozenset"), ("builtins", "bytearray"),
@@ -41,10 +42,6 @@ _ALLOWED = {
     ("numpy.core.numeric", "_frombuffer"),
     ("sisterqa.ingest.pdf", "PdfText"), ("sisterqa.app.page_view", "PageShot"),
 }
-
-
-def memory_mb() -> int:
-    return int(float(os.environ.get("SISTERQA_PDF_MEMORY_MB", MEMORY_MB)))
 
 
 class WorkerDied(Exception):
@@ -88,9 +85,9 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
 class _Worker:
     def __init__(self, mb: int):
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "MALLOC_ARENA_MAX": "2", "SISTERQA_SANDBOX_MB": str(mb)}
+               "MALLOC_ARENA_MAX": "2"}
         self.mb = mb
-        self.proc = subprocess.Popen([sys.executable, "-m", "sisterqa.ingest.sandbox"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "sisterqa.ingest.sandbox", str(mb)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                                      start_new_session=True)
         self.calls = 0
@@ -150,14 +147,14 @@ def _pool(name: str) -> tuple[threading.Lock, list]:
 
 def call(func: str, *args, seconds: float, mb: int | None = None, pool: str = "pdf", **kwargs):
     """``module:function(*args, **kwargs)`` in a worker of ``pool``, within ``mb`` MB of data and
-    ``seconds``.
+    ``seconds`` (``mb`` None: ``MEMORY_MB``).
 
     Returns its result; re-raises a BadPaper it raised; raises WorkerDied when the worker ran out of
     memory, crashed or passed the deadline (it is then replaced), and RuntimeError for any other
     exception it raised (with its type and message). Each pool has one worker serving one call at a
     time (the reader's and the page view's do not wait for each other).
     """
-    mb = mb or memory_mb()
+    mb = mb or MEMORY_MB
     lock, slot = _pool(pool)
     with lock:
         w = slot[0]
@@ -215,12 +212,11 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
-def _serve() -> None:
-    """The worker: cap the data segment, then answer requests from stdin until it closes."""
+def _serve(mb: int) -> None:
+    """The worker: cap the data segment at ``mb`` MB, then answer requests from stdin until it closes."""
     import importlib
     import resource
 
-    mb = int(os.environ.get("SISTERQA_SANDBOX_MB", MEMORY_MB))
     resource.setrlimit(resource.RLIMIT_DATA, (mb * 1024 * 1024, mb * 1024 * 1024))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing printed may mix with the replies
@@ -245,4 +241,4 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_MB)

@@ -106,12 +106,13 @@ def test_character_budgets_are_checked_inside_a_page_and_across_pages(tmp_path):
     assert "SISTERQA_MAX_PAPER_CHARS" in read_report(tmp_path / "many-pages.pdf")["error"]
 
 
-def test_text_files_have_the_same_budgets(tmp_path, monkeypatch):
+def test_text_files_have_the_same_budgets(tmp_path):
+    from sisterqa.app.settings import load_settings
     from sisterqa.ingest.read import read_report
 
     (tmp_path / "long.md").write_text(small_paper("Bitung", "Davao", 2000) * 40, encoding="utf-8")
-    monkeypatch.setenv("SISTERQA_MAX_PAPER_CHARS", "5000")
-    r = read_report(tmp_path / "long.md")
+    s = load_settings({}, env={"SISTERQA_MAX_PAPER_CHARS": "5000"}, cwd=tmp_path)
+    r = read_report(tmp_path / "long.md", limits=s.build.limits)
     assert r["error"].startswith("has ") and "characters, over the limit of 5,000 a file" in r["error"]
 
 

@@ -214,7 +214,7 @@ def _citation_dialog(engine, s, cell, n: int) -> None:
     answer = cell.answer
     st.caption(h.md_escape(f"{cell.question} · {h.shorten(engine.snapshot.paper_meta(cell.doc_id)['title'], 90)}"))
     views = [v for v in h.citation_views(answer, engine.snapshot) if v.n == n]
-    pages = citation_pages(answer, engine.snapshot, s.root)
+    pages = citation_pages(answer, engine.snapshot, s.root, s.build.limits.memory_mb)
     for cv in views:
         _card(cv, pages.get(cv.n), open_paper=True)
 
@@ -241,7 +241,7 @@ def _full_dialog(engine, s, state, cell, by_id) -> None:
         st.markdown(h.md_escape(NOT_STATED))
         return
     st.markdown(h.answer_markdown(answer.text, [c.quote for c in answer.citations]))
-    pages = citation_pages(answer, engine.snapshot, s.root)
+    pages = citation_pages(answer, engine.snapshot, s.root, s.build.limits.memory_mb)
     for cv in h.citation_views(answer, engine.snapshot):
         _card(cv, pages.get(cv.n), open_paper=False)
 
