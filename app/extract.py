@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sisterqa.index.lexicon import lexicon
 from sisterqa.index.search import Hit
 from sisterqa.index.store import Snapshot
 from sisterqa.ingest.normalize import normalize
@@ -87,6 +88,7 @@ class ExtractiveAnswerer:
         self.judge = judge_for(learned)
 
     is_name = None  # set by the engine: the index's name test (routing statistics)
+    lexicon = staticmethod(lexicon)  # the dictionary; the engine sets the searcher's (the settings' dict_dir)
 
     def paper(self, snapshot: Snapshot, doc_id: str) -> PaperSentences:
         """A paper's sentences (kept with the index version: a large index keeps the papers asked about lately)."""
@@ -175,7 +177,7 @@ class ExtractiveAnswerer:
         s = settings or self.settings
         cands = self.candidates(query, hits, snapshot)
         if query.focus and s.stay_on_partnership:
-            cands = stay_on(cands, query, snapshot, self.is_name, s)
+            cands = stay_on(cands, query, snapshot, self.is_name, s, self.lexicon)
         lacks = bool(cands) and lacks_asked_fact(query.question, cands, s.fact_window, s.fact_tie)
         chosen = choose(cands, query.question, s, list(query.sides) or None)
         return Draft(cands, chosen, evidence(query, cands, chosen, hits, lacks), lacks)
@@ -388,14 +390,14 @@ def lacks_asked_fact(q: Question, cands: list[Candidate], window: int, tie: floa
     return True
 
 
-def stay_on(cands: list[Candidate], query: Query, snapshot: Snapshot, is_name, s: AnswerSettings) -> list[Candidate]:
+def stay_on(cands: list[Candidate], query: Query, snapshot: Snapshot, is_name, s: AnswerSettings,
+            lexicon) -> list[Candidate]:
     """Sentences about the partnerships the question names: one that sets another partnership side by
     side ("Semarang–Beihai" when Semarang–Jung-Gu was asked) is left out while a sentence not about
-    another one is probable enough to quote; when none is, it stays, labelled with what it is about."""
+    another one is probable enough to quote; when none is, it stays, labelled with what it is about.
+    ``lexicon``: a function giving the dictionary the names' translations come from."""
     if is_name is None:
         return cands
-    from sisterqa.index.lexicon import lexicon
-
     named = query.terms.names + query_terms(query.question, list(query.context_names), lexicon()).names
     forms = set().union(*named) if named else set()
 

@@ -13,7 +13,6 @@ from dataclasses import replace
 import numpy as np
 
 from sisterqa.index.fusion import interleave
-from sisterqa.index.lexicon import lexicon
 from sisterqa.index.search import Hit, Searcher
 from sisterqa.ingest.language import LANGUAGES
 
@@ -50,8 +49,8 @@ class Retriever:
             context = (about, *context)
         search_text = self._search_text(question, context)
         return Query(
-            question=q, names=names, terms=query_terms(q, list(names), lexicon()), history=history,
-            followup=bool(context), context=context, search_text=search_text,
+            question=q, names=names, terms=query_terms(q, list(names), self.searcher.lexicon()),
+            history=history, followup=bool(context), context=context, search_text=search_text,
             context_names=tuple(dict.fromkeys(n for t in context for n in router.names(t))),
             vector=self._vector(question, search_text, context),
             doc_ids=frozenset(doc_ids) if doc_ids else None,
@@ -120,7 +119,8 @@ class Retriever:
         router = self.searcher.router(view)
         names = tuple(router.names(query.text))  # a large index routes among the papers found
         if names != query.names:
-            query = replace(query, names=names, terms=query_terms(query.question, list(names), lexicon()))
+            query = replace(query, names=names,
+                            terms=query_terms(query.question, list(names), self.searcher.lexicon()))
         focus = self.focus(query, view)
         sides = self.sides(query, focus, view) if self.compares(query) else []
         if s.compare_sides and len(sides) > 1:  # each side's best passages, in turn, then the rest
@@ -183,7 +183,7 @@ class Retriever:
             doc_ids = docs & doc_ids if doc_ids else set(docs)
         k = max(10, self.searcher.settings.k, depth or 0)
         hits = self.searcher.search(search_text, k=k, doc_ids=doc_ids, query_vec=vector)
-        part = replace(query, question=q, names=names, terms=query_terms(q, list(names), lexicon()),
+        part = replace(query, question=q, names=names, terms=query_terms(q, list(names), self.searcher.lexicon()),
                        search_text=search_text, vector=vector, doc_ids=frozenset(doc_ids) if doc_ids else None,
                        focus=frozenset(docs) if docs else query.focus, sides=())
         return part, hits

