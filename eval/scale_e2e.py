@@ -96,6 +96,14 @@ def _rss_mb() -> float:
         return round(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
+def _milvus():
+    """Where a milvus index is built and searched: the settings' SISTERQA_MILVUS_URI and _TOKEN (default
+    Milvus Lite beside the index), as ingest and search take them."""
+    from sisterqa.app.settings import load_settings
+
+    return load_settings().build.milvus
+
+
 def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 0,
                     progress=lambda m: None, add: bool = False, clusters: int | None = None,
                     backend: str | None = None) -> dict:
@@ -114,7 +122,7 @@ def build_synthetic(index_root: Path, n: int, n_queries: int = 200, seed: int = 
 
     t_start = time.perf_counter()
 
-    settings = BuildSettings(embedder=EMBEDDER, backend=backend)
+    settings = BuildSettings(embedder=EMBEDDER, backend=backend, milvus=_milvus())
     clusters = clusters or max(64, n // 500)
     mix = Mixture(clusters=clusters, seed=seed)
     n_papers = max(1, -(-n // PASSAGES_PER_PAPER))
@@ -263,6 +271,7 @@ def time_answers(index_root: Path, queries: dict[str, list[float]], query_list: 
     emb = SyntheticEmbedder(dim, {q: np.asarray(v, dtype=np.float32) for q, v in queries.items()})
     settings = replace(load_settings({"index_dir": str(index_root)}, env={}, cwd=index_root.parent),
                        llm=LLMSettings())
+    settings = replace(settings, search=replace(settings.search, milvus=_milvus()))
     pct = lambda v, p: round(float(np.percentile(v, p)), 2) if v else 0.0  # noqa: E731
     out: dict = {}
     peaks: dict = {}

@@ -22,6 +22,7 @@ from sisterqa.ingest.pdfguard import Limits, check_passages
 
 from . import copies, packs, refused, store
 from .bm25 import TOKENIZER
+from .backends.base import MilvusSettings
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderUnavailable, IndexCorrupt
 from .store import IndexDir
@@ -41,6 +42,7 @@ class BuildSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
     backend: str | None = None  # faiss, milvus (index/backends/); None: the index's own, faiss for a new one
     limits: Limits = Limits()  # what reading one file may cost (ingest.pdfguard.Limits)
+    milvus: MilvusSettings = MilvusSettings()  # where the milvus backend's engine is (index/backends/)
 
     def stored(self) -> dict:
         """The settings that change stored data; a change forces a full rebuild."""
@@ -174,7 +176,8 @@ def _ingest(
         if backend_name and backend_name != "faiss":
             from .backends import get_backend
 
-            get_backend(backend_name).check(index_dir.root, (old or {}).get("backend"))  # before embedding
+            backend = get_backend(backend_name, settings.milvus)
+            backend.check(index_dir.root, (old or {}).get("backend"))  # before embedding
         if old and not full:
             had = old["settings"].get("blocks")
             if had != stored["blocks"]:
@@ -251,7 +254,7 @@ def _ingest(
         if old and not todo and not removed and not full and not meta_changes and not backend_change:
             # Nothing to do if the live version reads back whole; a damaged one raises
             # IndexCorrupt, and ingest() then rebuilds it.
-            store.load_version(index_dir.root, old_version)
+            store.load_version(index_dir.root, old_version, settings.milvus)
             report.unchanged = [x[1] for x in unchanged]
             report.chunks = sum(p["chunks"] for p in old["papers"])
             report.version = old_version.name
@@ -515,7 +518,7 @@ def _publish_backend(index_dir: IndexDir, build: Path, papers_out: list[dict], s
 
     old_info = (old or {}).get("backend") or None
     name = settings.backend or (old_info or {}).get("name") or "faiss"
-    backend = get_backend(name)
+    backend = get_backend(name, settings.milvus)
     if name == "faiss":
         return backend.publish(index_dir.root, None, papers_out, [], old_info)
     progress("index", 0, 1, name)

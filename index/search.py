@@ -10,6 +10,7 @@ import numpy as np
 from sisterqa.ingest.paper import Passage
 from sisterqa.ingest.sections import is_reference_section
 
+from .backends.base import MilvusSettings
 from .embed import Embedder, embedder_id, make_embedder
 from .errors import EmbedderMismatch
 from .fusion import minmax, rrf, weighted
@@ -40,6 +41,7 @@ class SearchSettings:
     route_view: int = 30  # … among the papers of this many best candidates
     route_all_max: int = 500  # names are routed among all papers up to this many (else among a query's)
     dict_dir: Path = DICT_DIR  # the English–Indonesian dictionary's dictd files (index/lexicon.py)
+    milvus: MilvusSettings = MilvusSettings()  # how to reach the engine of an index built with milvus
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Searcher:
         self.index_root = Path(index_root)
         self.settings = settings
         self._embedder = embedder
-        self.snapshot: Snapshot = open_snapshot(self.index_root)
+        self.snapshot: Snapshot = open_snapshot(self.index_root, self.settings.milvus)
         self._current = self._current_name()
         self._check_embedder()
 
@@ -86,7 +88,7 @@ class Searcher:
         name = self._current_name()
         if name == self._current:
             return False
-        self.snapshot = open_snapshot(self.index_root)
+        self.snapshot = open_snapshot(self.index_root, self.settings.milvus)
         self._current = self.snapshot.path.name  # open_snapshot may have found a newer version
         self._check_embedder()
         return True

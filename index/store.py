@@ -23,6 +23,7 @@ import numpy as np
 from sisterqa.ingest.blocks import KINDS, sentence_codes
 from sisterqa.ingest.paper import Paper, Passage
 
+from .backends.base import MilvusSettings
 from .bm25 import BM25Index, BM25Shard
 from .errors import IndexCorrupt, IndexMissing
 from .manifest import (CHECKSUM_MAX_BYTES, FORMAT, MANIFEST, check_files, file_checksums, file_sizes,
@@ -272,8 +273,9 @@ def _current_bytes(root: Path) -> bytes | None:
         return None
 
 
-def open_snapshot(root: Path) -> Snapshot:
-    """Load the live index version, checking it is whole.
+def open_snapshot(root: Path, milvus: MilvusSettings = MilvusSettings()) -> Snapshot:
+    """Load the live index version, checking it is whole (``milvus``: how to reach the milvus
+    backend's engine, for an index built with it).
 
     An ingest may publish a new version, and delete an older one, while this
     reads: when a read fails and CURRENT changed meanwhile, it starts again on
@@ -288,7 +290,7 @@ def open_snapshot(root: Path) -> Snapshot:
             version = index_dir.current()
             if version is None:
                 raise IndexMissing(root)
-            return load_version(Path(root), version)
+            return load_version(Path(root), version, milvus)
         except IndexCorrupt:
             if attempt + 1 < attempts and _current_bytes(root) != before:
                 continue  # a new version was published under us: read that one
@@ -296,7 +298,7 @@ def open_snapshot(root: Path) -> Snapshot:
     raise AssertionError("unreachable")
 
 
-def load_version(root: Path, version: Path) -> Snapshot:
+def load_version(root: Path, version: Path, milvus: MilvusSettings = MilvusSettings()) -> Snapshot:
     """Load one version of the index at ``root``, or raise IndexCorrupt saying what is wrong."""
     manifest = read_manifest(version)
     check_files(version, manifest)
@@ -318,7 +320,7 @@ def load_version(root: Path, version: Path) -> Snapshot:
         if info.get("name", "faiss") != "faiss":
             from .backends import get_backend
 
-            get_backend(info["name"]).attach(Path(root), snap, info)
+            get_backend(info["name"], milvus).attach(Path(root), snap, info)
         return snap
     return _load_eager(root, version, manifest, dense)
 

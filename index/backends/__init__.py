@@ -17,7 +17,7 @@ with, and every reader uses it.
 
 from __future__ import annotations
 
-from .base import Backend, BackendUnavailable, LocalBackend
+from .base import Backend, BackendUnavailable, LocalBackend, MilvusSettings
 
 DEFAULT = "faiss"
 KNOWN = ("faiss", "milvus")
@@ -35,16 +35,17 @@ def available() -> list[str]:
     return out
 
 
-def get_backend(name: str | None) -> Backend:
-    """The backend called ``name`` (None: the default)."""
+def get_backend(name: str | None, milvus: MilvusSettings = MilvusSettings()) -> Backend:
+    """The backend called ``name`` (None: the default); ``milvus``: where the milvus backend's engine is."""
     name = (name or DEFAULT).strip().lower()
     if name == "faiss":
         return LocalBackend()
     if name == "milvus":
         from .milvus import MilvusBackend
 
-        return MilvusBackend()
+        return MilvusBackend(milvus)
     raise BackendUnavailable(f"unknown index backend {name!r}; use one of: {', '.join(KNOWN)}")
 
 
-__all__ = ["Backend", "BackendUnavailable", "LocalBackend", "available", "get_backend", "DEFAULT", "KNOWN"]
+__all__ = ["Backend", "BackendUnavailable", "LocalBackend", "MilvusSettings", "available", "get_backend", "DEFAULT",
+           "KNOWN"]

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sisterqa.ingest.errors import SisterQAError
+
+
+@dataclass(frozen=True)
+class MilvusSettings:
+    """Where the milvus backend's engine is (app/settings.py: SISTERQA_MILVUS_URI, SISTERQA_MILVUS_TOKEN).
+
+    ``uri``: a Milvus Lite ``.db`` file or ``http://host:19530``, used at ingest and recorded in the
+    manifest (None: the index's recorded one, or ``milvus.db`` in the index directory); ``token``: sent
+    at each connection, never recorded or printed.
+    """
+
+    uri: str | None = None
+    token: str = field(default="", repr=False)
 
 
 class BackendUnavailable(SisterQAError):

@@ -13,8 +13,9 @@ server.
 Where: ``SISTERQA_MILVUS_URI`` at ingest (recorded in the manifest): a
 ``.db`` file path for Milvus Lite, embedded, in this process (default: the
 file ``milvus.db`` in the index directory), or ``http://host:19530`` for a
-Milvus server or cluster (``SISTERQA_MILVUS_TOKEN`` if it needs one, read at
-each open and never recorded). An incremental ingest inserts the new papers'
+Milvus server or cluster (``SISTERQA_MILVUS_TOKEN`` if it needs one, sent at
+each open and never recorded). Both are settings (app/settings.py), given to
+the backend as ``MilvusSettings``. An incremental ingest inserts the new papers'
 rows and deletes the removed or changed papers' rows; nothing else is
 re-sent.
 """
@@ -29,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from ..bm25 import tokenize_query
-from .base import Backend, BackendUnavailable
+from .base import Backend, BackendUnavailable, MilvusSettings
 
-ENV_URI = "SISTERQA_MILVUS_URI"
+ENV_URI = "SISTERQA_MILVUS_URI"  # the setting's variable (read by app/settings.py), named in messages
 ENV_TOKEN = "SISTERQA_MILVUS_TOKEN"
 LITE_FILE = "milvus.db"
 MAX_LIMIT = 16_384  # Milvus's largest top-k
@@ -58,9 +59,8 @@ def resolve_uri(index_root: Path, uri: str | None) -> str:
     return str(p if p.is_absolute() else Path(index_root) / p)
 
 
-def client(uri: str):
-    """One MilvusClient per URI in this process (Milvus Lite runs one embedded server per file)."""
-    token = os.environ.get(ENV_TOKEN, "")
+def client(uri: str, token: str = ""):
+    """One MilvusClient per URI (and token) in this process (Milvus Lite runs one embedded server per file)."""
     key = (uri, token)
     if key not in _CLIENTS:
         try:
@@ -120,17 +120,23 @@ def _sparse_rows(store) -> dict[int, dict[int, float]]:
 class MilvusBackend(Backend):
     name = "milvus"
 
+    def __init__(self, settings: MilvusSettings = MilvusSettings()):
+        self.settings = settings
+
     def _uri(self, index_root, old_info) -> str:
         was = old_info if old_info and old_info.get("name") == self.name else None
-        return resolve_uri(index_root, os.environ.get(ENV_URI) or (was or {}).get("uri"))
+        return resolve_uri(index_root, self.settings.uri or (was or {}).get("uri"))
+
+    def _client(self, uri: str):
+        return client(uri, self.settings.token)
 
     def check(self, index_root, old_info) -> None:
-        client(self._uri(index_root, old_info))
+        self._client(self._uri(index_root, old_info))
 
     def publish(self, index_root, store, papers, fresh, old_info, removed_keys=(), vectors=None) -> dict:
         was = old_info if old_info and old_info.get("name") == self.name else None
         uri = self._uri(index_root, old_info)
-        c = client(uri)
+        c = self._client(uri)
         same = was is not None and resolve_uri(index_root, was.get("uri")) == uri
         collection = old_info["collection"] if same else (
             "sisterqa_" + hashlib.sha1(str(Path(index_root).resolve()).encode()).hexdigest()[:12])
@@ -193,7 +199,7 @@ class MilvusBackend(Backend):
 
     def attach(self, index_root, snapshot, info) -> None:
         uri = resolve_uri(index_root, info.get("uri"))
-        c = client(uri)
+        c = self._client(uri)
         try:
             ok = c.has_collection(info["collection"])
             if ok:
