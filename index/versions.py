@@ -6,13 +6,7 @@
       lock                 held by the one ingest allowed at a time
       v-<time>-<pid>/      one complete build
         manifest.json      settings, versions, papers, file sizes
-        papers/<doc>.txt   cleaned text (citations quote it; the UI shows it)
-        papers/<doc>.json  metadata, sections, pages, blocks (start, end, kind)
-        papers/<doc>.passages.jsonl   passages (offsets into the text)
-        papers/<doc>.npy   the passages' vectors, reused by incremental ingest
-        papers/<doc>.sentences.npy / .sentvec.npy   sentence offsets and vectors
-        papers/<doc>.sentkinds.npy   each sentence's block kind (a number into ingest.blocks.KINDS)
-        papers/<doc>.boxes.npy   PDFs only: each text character's (page, x0, top, x1, bottom)
+        papers/<doc>.*     one paper's files (index/paperfiles.py lists them)
         dense.faiss        vector index over all passages, in manifest order
         packs/<name>/      the papers' texts, passage rows, sentences, sentence vectors,
                            sentence kinds, blocks and BM25 shards, memory-mapped for reading (index/packs.py)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from goldfile import field_problems, label, load_lines, parse_problems
+
 from sisterqa.ingest.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,16 +46,10 @@ REQUIRED_FIELDS = {
 }
 
 
-def _load_lines() -> list[tuple[int, str]]:
-    assert GOLD.exists(), f"{GOLD} does not exist"
-    lines = GOLD.read_text(encoding="utf-8").splitlines()
-    return [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def items() -> list[dict]:
     parsed = []
-    for n, line in _load_lines():
+    for n, line in load_lines(GOLD):
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:  # pragma: no cover - reported below
@@ -68,48 +64,18 @@ def corpus_texts() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
 
 
-def _label(item: dict) -> str:
-    return f"{item.get('id', '?')} ({item.get('question', '')[:60]!r})"
-
-
 # --------------------------------------------------------------------------- #
 # Structure
 # --------------------------------------------------------------------------- #
 
 
 def test_every_line_parses():
-    for n, line in _load_lines():
-        try:
-            json.loads(line)
-        except json.JSONDecodeError as exc:
-            pytest.fail(f"{GOLD.name} line {n} is not valid JSON: {exc}")
+    problems = parse_problems(GOLD)
+    assert not problems, "\n".join(problems)
 
 
 def test_required_fields_and_types(items):
-    problems = []
-    for item in items:
-        for field, typ in REQUIRED_FIELDS.items():
-            if field not in item:
-                problems.append(f"{_label(item)}: missing field {field!r}")
-            elif not isinstance(item[field], typ):
-                problems.append(
-                    f"{_label(item)}: field {field!r} should be {typ.__name__}, "
-                    f"got {type(item[field]).__name__}"
-                )
-        for field in ("question", "answer"):
-            if isinstance(item.get(field), str) and not item[field].strip():
-                problems.append(f"{_label(item)}: {field!r} is empty")
-        for h in item.get("history", []) if isinstance(item.get("history"), list) else []:
-            if not isinstance(h, str) or not h.strip():
-                problems.append(f"{_label(item)}: history entries must be non-empty strings, got {h!r}")
-        for k in item.get("key_facts", []) if isinstance(item.get("key_facts"), list) else []:
-            if not isinstance(k, str) or not normalize(k):
-                problems.append(f"{_label(item)}: key facts must be non-empty strings, got {k!r}")
-        for ev in item.get("evidence", []) if isinstance(item.get("evidence"), list) else []:
-            if not isinstance(ev, dict) or set(ev) != {"doc", "quote"}:
-                problems.append(f"{_label(item)}: evidence entries must be {{doc, quote}}, got {ev!r}")
-            elif not isinstance(ev["doc"], str) or not isinstance(ev["quote"], str):
-                problems.append(f"{_label(item)}: evidence doc/quote must be strings, got {ev!r}")
+    problems = field_problems(items, REQUIRED_FIELDS)
     assert not problems, "\n".join(problems)
 
 
@@ -123,8 +89,8 @@ def test_ids_unique_and_sequential(items):
 
 
 def test_lang_and_type_values(items):
-    bad_lang = [(_label(i), i.get("lang")) for i in items if i.get("lang") not in LANGS]
-    bad_type = [(_label(i), i.get("type")) for i in items if i.get("type") not in TYPES]
+    bad_lang = [(label(i), i.get("lang")) for i in items if i.get("lang") not in LANGS]
+    bad_type = [(label(i), i.get("type")) for i in items if i.get("type") not in TYPES]
     assert not bad_lang, f"lang must be one of {sorted(LANGS)}: {bad_lang}"
     assert not bad_type, f"type must be one of {sorted(TYPES)}: {bad_type}"
 
@@ -140,15 +106,15 @@ def test_evidence_quotes_are_verbatim(items, corpus_texts):
         for ev in item.get("evidence", []):
             doc, quote = ev.get("doc"), ev.get("quote", "")
             if doc not in corpus_texts:
-                problems.append(f"{_label(item)}: unknown doc {doc!r} (known: {sorted(corpus_texts)})")
+                problems.append(f"{label(item)}: unknown doc {doc!r} (known: {sorted(corpus_texts)})")
                 continue
             if not quote.strip():
-                problems.append(f"{_label(item)}: empty quote for {doc}")
+                problems.append(f"{label(item)}: empty quote for {doc}")
             elif quote not in corpus_texts[doc]:
-                problems.append(f"{_label(item)}: quote is not an exact substring of {doc}: {quote[:100]!r}")
+                problems.append(f"{label(item)}: quote is not an exact substring of {doc}: {quote[:100]!r}")
             if len(quote) > MAX_QUOTE_CHARS:
                 problems.append(
-                    f"{_label(item)}: quote from {doc} has {len(quote)} characters (max {MAX_QUOTE_CHARS})"
+                    f"{label(item)}: quote from {doc} has {len(quote)} characters (max {MAX_QUOTE_CHARS})"
                 )
     assert not problems, "\n".join(problems)
 
@@ -161,7 +127,7 @@ def test_key_facts_found_in_quotes(items):
             nf = normalize(fact)
             if not any(nf in q for q in quotes):
                 problems.append(
-                    f"{_label(item)}: key fact {fact!r} (normalised {nf!r}) is not in any of its quotes"
+                    f"{label(item)}: key fact {fact!r} (normalised {nf!r}) is not in any of its quotes"
                 )
     assert not problems, "\n".join(problems)
 
@@ -176,16 +142,16 @@ def test_unanswerable_items_have_no_evidence(items):
     for item in items:
         if item.get("type") == "unanswerable":
             if item.get("evidence"):
-                problems.append(f"{_label(item)}: unanswerable item must have empty evidence")
+                problems.append(f"{label(item)}: unanswerable item must have empty evidence")
             if item.get("key_facts"):
-                problems.append(f"{_label(item)}: unanswerable item must have empty key_facts")
+                problems.append(f"{label(item)}: unanswerable item must have empty key_facts")
         else:
             if not item.get("evidence"):
-                problems.append(f"{_label(item)}: answerable item has no evidence")
+                problems.append(f"{label(item)}: answerable item has no evidence")
             if not item.get("key_facts"):
-                problems.append(f"{_label(item)}: answerable item has no key_facts")
+                problems.append(f"{label(item)}: answerable item has no key_facts")
             if not 1 <= len(item.get("key_facts", [])) <= 4:
-                problems.append(f"{_label(item)}: expected 1-4 key facts, got {len(item.get('key_facts', []))}")
+                problems.append(f"{label(item)}: expected 1-4 key facts, got {len(item.get('key_facts', []))}")
     assert not problems, "\n".join(problems)
 
 
@@ -197,12 +163,12 @@ def test_history_only_for_followups(items):
         history = item.get("history", [])
         if item.get("type") == "followup":
             if not 1 <= len(history) <= 2:
-                problems.append(f"{_label(item)}: followup must have 1-2 history questions, got {len(history)}")
+                problems.append(f"{label(item)}: followup must have 1-2 history questions, got {len(history)}")
         elif item.get("type") == "unanswerable":
             if len(history) > 1:
-                problems.append(f"{_label(item)}: unanswerable item may have at most 1 earlier turn, got {len(history)}")
+                problems.append(f"{label(item)}: unanswerable item may have at most 1 earlier turn, got {len(history)}")
         elif history:
-            problems.append(f"{_label(item)}: only followup and unanswerable items may have a history, got {history!r}")
+            problems.append(f"{label(item)}: only followup and unanswerable items may have a history, got {history!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -212,7 +178,7 @@ def test_compare_items_cite_two_papers(items):
         if item.get("type") == "compare":
             docs = {ev.get("doc") for ev in item.get("evidence", [])}
             if len(docs) < 2:
-                problems.append(f"{_label(item)}: compare item cites {len(docs)} distinct doc(s): {sorted(docs)}")
+                problems.append(f"{label(item)}: compare item cites {len(docs)} distinct doc(s): {sorted(docs)}")
     assert not problems, "\n".join(problems)
 
 
