@@ -192,7 +192,7 @@ class Searcher:
             self._tables = PaperTables(self.snapshot)
         return self._tables
 
-    def candidates(self, query: str, query_vec: np.ndarray, doc_ids: set[str] | None = None) -> "Candidates":
+    def candidates(self, query: str, query_vec: np.ndarray, doc_ids: set[str] | None = None) -> "PassageCandidates":
         """The passages worth scoring and their dense and BM25 scores.
 
         Each signal gives its own best: the ``candidates`` nearest passage vectors, the
@@ -247,7 +247,7 @@ class Searcher:
         info = self.tables()
         langs = info.languages
         b = len(langs) if len(union) < n else 0  # no background when every passage is a candidate
-        return Candidates(
+        return PassageCandidates(
             ids=np.concatenate([union, np.full(b, -1, dtype=np.int64)]),
             dense=np.concatenate([dense, np.full(b, background_dense)]),
             bm25=np.concatenate([bm, np.zeros(b)]),
@@ -270,7 +270,7 @@ class Searcher:
 
 
 @dataclass
-class Candidates:
+class PassageCandidates:
     """The passages a query scores: numbers (-1: a background row), signals and what fusion needs."""
 
     ids: np.ndarray

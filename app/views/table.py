@@ -19,8 +19,8 @@ import streamlit as st
 from sisterqa.app import ui_helpers as h
 from sisterqa.app.table import CELL_SENTENCES, MAX_COLUMNS, NOT_STATED, PRESETS, build_table, cell_context
 from sisterqa.ingest.errors import SisterQAError
+from sisterqa.ingest.language import LANGUAGES
 
-LANGUAGES = {"en": "English", "id": "Indonesian"}
 LABELS = {  # the presets' short names (the pills and the header); the question stays the column's text
     "cities": "Cities studied", "signed": "Agreement signed", "fields": "Fields of cooperation",
     "obstacles": "Obstacles", "method": "Research method", "recommendations": "Recommendations",
