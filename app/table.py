@@ -140,7 +140,7 @@ class Table:
         """The table in Markdown (``[n]`` numbered through the whole table), then the numbered
         references (title, authors, year, venue, section, page, quote) and the papers as BibTeX."""
         from .export import bibtex as bibtex_entries
-        from .export import md_text, reference_entry
+        from .export import fenced, md_text, reference_entry
 
         refs: list[tuple[int, Citation]] = []
         seen: dict[tuple, int] = {}
@@ -169,8 +169,7 @@ class Table:
                  "quote": c.quote}, _meta(self.snapshot, c.doc_id)) for n, c in refs) + "\n")
         if bibtex and self.rows:
             out.append("## BibTeX\n")
-            out.append("```bibtex\n" + bibtex_entries([_meta(self.snapshot, r.doc_id) for r in self.rows])
-                       + "```\n")
+            out.append(fenced(bibtex_entries([_meta(self.snapshot, r.doc_id) for r in self.rows]), "bibtex"))
         return "\n".join(out)
 
 
